@@ -1,0 +1,30 @@
+// Command thermogate is the entrance health-screening kiosk: the touchscreen,
+// the headless daemon, the simulator and the administrator's tools, in one
+// binary. Run `thermogate help` for the commands.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := execute(ctx, commands(), os.Args[1:], &env{stdin: os.Stdin, stdout: os.Stdout, stderr: os.Stderr})
+	stop()
+	os.Exit(code)
+}
+
+// commands is the whole command tree.
+func commands() *command {
+	return &command{
+		name:    "thermogate",
+		summary: "thermogate is an entrance health-screening kiosk: booking code, one symptoms\nquestion, a contactless forehead reading, ADMIT or DENY.",
+		subs: []*command{
+			sensorCommand(),
+			versionCommand(),
+		},
+	}
+}

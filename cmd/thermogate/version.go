@@ -1,0 +1,29 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"runtime"
+)
+
+// Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.buildDate=…".
+var (
+	version   = "dev"
+	commit    = "unknown"
+	buildDate = "unknown"
+)
+
+func versionCommand() *command {
+	return &command{
+		name:    "version",
+		summary: "Print the version, commit and build date.",
+		setup: func(fs *flag.FlagSet, e *env) runFunc {
+			return func(ctx context.Context, args []string) error {
+				fmt.Fprintf(e.stdout, "thermogate %s (commit %s, built %s, %s %s/%s)\n",
+					version, commit, buildDate, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+				return nil
+			}
+		},
+	}
+}
