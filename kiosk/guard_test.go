@@ -1,0 +1,215 @@
+package kiosk
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/thermogate/thermogate/storage"
+)
+
+func (r *rig) login() {
+	r.t.Helper()
+	if err := r.flow.OpenGuard(); err != nil {
+		r.t.Fatal(err)
+	}
+	if err := r.flow.GuardLogin("Ona", "4826"); err != nil {
+		r.t.Fatal(err)
+	}
+	r.want(GuardMenu)
+}
+
+func TestGuardOverridesAFeverDenial(t *testing.T) {
+	r := newRig(t, func(c *Config) { c.Rule.Retest = false })
+	r.visit("AB12CD", 36.51)
+	r.outcome(storage.DecisionDeny, storage.ReasonFever)
+	r.login()
+	if st := r.flow.State(); !st.HasVisitor || st.Guard != "Ona" || st.Resume != Decision {
+		t.Fatalf("guard menu %+v", st)
+	}
+	if err := r.flow.GuardAdmit("nonsense"); err == nil {
+		t.Fatal("a reason outside the list was accepted")
+	}
+	if err := r.flow.GuardAdmit("clinical_normal"); err != nil {
+		t.Fatal(err)
+	}
+	out := r.outcome(storage.DecisionAdmit, storage.ReasonGuard)
+	rec := r.last()
+	if out.Guard != "Ona" || rec.Guard != "Ona" || rec.OverrideReason != "clinical_normal" || rec.Code != "AB12CD" ||
+		rec.ShownC == nil || *rec.ShownC != 38.0 {
+		t.Fatalf("override record %+v", rec)
+	}
+	if got := r.store.actions(); !slices.Equal(got, []string{"Ona guard.login", "Ona guard.admit"}) {
+		t.Fatalf("audit %v", got)
+	}
+	if d := r.store.audit[1].Detail; !strings.Contains(d, "code=AB12CD") || !strings.Contains(d, "clinical_normal") {
+		t.Fatalf("audit detail %q", d)
+	}
+}
+
+func TestGuardDenyAndClinical(t *testing.T) {
+	r := newRig(t, nil)
+	r.flow.EnterCode("AB12CD")
+	r.login()
+	if err := r.flow.GuardDeny("no_mask"); err != nil {
+		t.Fatal(err)
+	}
+	r.outcome(storage.DecisionDeny, storage.ReasonGuard)
+
+	for _, tt := range []struct {
+		c        float64
+		decision string
+		reason   string
+	}{{37.3, storage.DecisionAdmit, storage.ReasonOK}, {37.8, storage.DecisionDeny, storage.ReasonFever}} {
+		r.store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: t0, Status: storage.StatusActive}
+		r.flow.EnterCode("AB12CD")
+		r.flow.AnswerSymptoms(false)
+		r.login()
+		if err := r.flow.GuardClinical(tt.c); err != nil {
+			t.Fatal(err)
+		}
+		r.outcome(tt.decision, tt.reason)
+		if rec := r.last(); *rec.ClinicalC != tt.c || *rec.ShownC != tt.c || rec.Guard != "Ona" {
+			t.Fatalf("clinical record %+v", rec)
+		}
+	}
+	r.login()
+	if err := r.flow.GuardClinical(45); err == nil {
+		t.Fatal("a clinical reading of 45 °C was accepted")
+	}
+}
+
+func TestGuardWalkIn(t *testing.T) {
+	r := newRig(t, nil)
+	r.login()
+	if st := r.flow.State(); st.HasVisitor {
+		t.Fatal("a visitor on an idle kiosk")
+	}
+	if err := r.flow.GuardAdmit("staff"); !errors.Is(err, ErrNoVisitor) {
+		t.Fatalf("admit with nobody there: %v", err)
+	}
+	if err := r.flow.GuardWalkIn("booking_confirmed"); err != nil {
+		t.Fatal(err)
+	}
+	r.outcome(storage.DecisionAdmit, storage.ReasonGuard)
+	if rec := r.last(); rec.Code != "" || rec.BookingUsed || rec.OverrideReason != "booking_confirmed" {
+		t.Fatalf("walk-in record %+v", rec)
+	}
+	if a := r.store.actions(); a[len(a)-1] != "Ona guard.walk_in" {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestGuardPINLockoutGrows(t *testing.T) {
+	r := newRig(t, nil)
+	r.flow.OpenGuard()
+	for i := 1; i < MaxPINFails; i++ {
+		if err := r.flow.GuardLogin("Ona", "1111"); !errors.Is(err, storage.ErrBadPIN) {
+			t.Fatalf("wrong PIN %d: %v", i, err)
+		}
+		if st := r.want(GuardPIN); st.Notice != NoticeWrongPIN {
+			t.Fatalf("notice %q", st.Notice)
+		}
+	}
+	r.flow.GuardLogin("Nobody", "4826") // an unknown name counts too
+	st := r.want(GuardPIN)
+	if st.Notice != NoticeLocked || !st.Until.Equal(r.clk.Now().Add(LockBase)) {
+		t.Fatalf("after %d failures: notice %q until %v", MaxPINFails, st.Notice, st.Until)
+	}
+	if err := r.flow.GuardLogin("Ona", "4826"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("the right PIN during the lockout: %v", err)
+	}
+	r.clk.Advance(LockBase)
+	r.flow.GuardLogin("Ona", "0000")
+	if st := r.flow.State(); !st.Until.Equal(r.clk.Now().Add(2 * LockBase)) {
+		t.Fatalf("the sixth failure locks until %v, want twice as long", st.Until)
+	}
+	r.clk.Advance(2 * LockBase)
+	if err := r.flow.GuardLogin("Ona", "4826"); err != nil {
+		t.Fatal(err)
+	}
+	a := r.store.actions()
+	if n := strings.Count(strings.Join(a, "\n"), "guard.login_failed"); n != MaxPINFails+1 {
+		t.Fatalf("%d failed logins audited, want %d: %v", n, MaxPINFails+1, a)
+	}
+	if !slices.Contains(a, "Nobody guard.lockout") || a[len(a)-1] != "Ona guard.login" {
+		t.Fatalf("audit %v", a)
+	}
+	// A success resets the count.
+	r.flow.GuardClose()
+	r.flow.OpenGuard()
+	r.flow.GuardLogin("Ona", "1111")
+	if st := r.flow.State(); st.Notice != NoticeWrongPIN {
+		t.Fatalf("first failure after a success: %q", st.Notice)
+	}
+}
+
+func TestGuardOutOfServiceAndBack(t *testing.T) {
+	r := newRig(t, nil)
+	r.login()
+	if err := r.flow.GuardOutOfService(); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.want(OutOfService); st.OutOfService != OOSGuard {
+		t.Fatalf("cause %q", st.OutOfService)
+	}
+	r.flow.Probe() // a healthy sensor does not override the guard
+	r.want(OutOfService)
+	r.login()
+	r.flow.GuardBackInService()
+	r.want(Idle)
+	a := r.store.actions()
+	if !slices.Contains(a, "Ona kiosk.out_of_service") || !slices.Contains(a, "Ona kiosk.in_service") {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestGuardInterruptsMeasurementAndReturns(t *testing.T) {
+	r := newRig(t, nil)
+	r.flow.EnterCode("AB12CD")
+	r.flow.AnswerSymptoms(false)
+	r.flow.OpenGuard()
+	if st := r.want(GuardPIN); st.Resume != Measure {
+		t.Fatalf("resume %s", st.Resume)
+	}
+	if err := r.flow.Measure(context.Background()); err != nil || len(r.store.records()) != 0 {
+		t.Fatal("a measurement ran behind the guard's PIN pad")
+	}
+	r.flow.GuardClose()
+	if st := r.want(Measure); st.Code != "AB12CD" {
+		t.Fatalf("code %q after the guard closed", st.Code)
+	}
+	r.measureWith(35.51)
+	r.outcome(storage.DecisionAdmit, storage.ReasonOK)
+}
+
+func TestGuardScreensTimeOut(t *testing.T) {
+	r := newRig(t, nil)
+	r.login()
+	r.clk.Advance(DefaultConfig().GuardTimeout)
+	r.flow.Tick()
+	r.want(Idle)
+	if a := r.store.actions(); a[len(a)-1] != "Ona guard.logout" {
+		t.Fatalf("audit %v", a)
+	}
+}
+
+func TestAuditFailureStopsTheKiosk(t *testing.T) {
+	r := newRig(t, nil)
+	r.store.failAudit = errDiskFull
+	r.flow.OpenGuard()
+	r.flow.GuardLogin("Ona", "4826")
+	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
+		t.Fatalf("cause %q", st.OutOfService)
+	}
+}
+
+func TestGuardNames(t *testing.T) {
+	r := newRig(t, nil)
+	names, err := r.flow.GuardNames()
+	if err != nil || !slices.Equal(names, []string{"Ona"}) {
+		t.Fatalf("%v %v", names, err)
+	}
+}

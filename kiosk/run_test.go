@@ -1,0 +1,99 @@
+package kiosk
+
+import (
+	"context"
+	"runtime"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/sensor/mlx90614"
+	"github.com/thermogate/thermogate/sensor/mlxsim"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// TestRunOnTheWallClock drives a whole visit through Run with real timers
+// and goroutines: the measurement starts by itself, the decision times out
+// back to Idle, and nothing is left running after ctx ends.
+func TestRunOnTheWallClock(t *testing.T) {
+	before := runtime.NumGoroutine()
+	store := newMemStore()
+	now := time.Now()
+	store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive}
+	sim := mlxsim.New(&mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond})
+	dev, _ := mlx90614.New(sim, nil)
+	sampler, err := sensor.NewSampler(dev, nil, clock.Real{}, &sensor.SamplerOpts{Interval: 5 * time.Millisecond, SettleTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := DefaultConfig()
+	cfg.DecisionTime = 2 * time.Second
+	flow, err := New(cfg, store, sampler, clock.Real{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := make(chan State, 1000)
+	flow.Observe(func(s State) { states <- s })
+	var pings atomic.Int64
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() {
+		done <- flow.Run(ctx, RunOpts{ProbeEvery: 50 * time.Millisecond, Watchdog: func() { pings.Add(1) }})
+	}()
+
+	waitFor := func(s Screen) State {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case st := <-states:
+				if st.Screen == s {
+					return st
+				}
+			case <-deadline:
+				t.Fatalf("no %s screen within 10 s; now %+v", s, flow.State())
+			}
+		}
+	}
+	waitFor(Idle)
+	flow.EnterCode("AB12CD")
+	flow.AnswerSymptoms(false)
+	waitFor(Measure)
+	sim.Present(c(35.51))
+	st := waitFor(Decision)
+	if st.Outcome.Decision != storage.DecisionAdmit {
+		t.Fatalf("outcome %+v", st.Outcome)
+	}
+	waitFor(Idle) // the decision timed out
+
+	// A fault found by the idle probe, then healed.
+	sim.SetFault(mlxsim.Absent)
+	waitFor(OutOfService)
+	sim.SetFault(mlxsim.None)
+	waitFor(Idle)
+
+	// Cancel in the middle of a measurement: Run must stop it and return.
+	flow.EnterCode("AB12CD") // used: denied
+	store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive}
+	flow.EnterCode("AB12CD")
+	flow.AnswerSymptoms(false)
+	waitFor(Measure)
+	cancel()
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("Run did not return after ctx ended")
+	}
+	if pings.Load() < 3 {
+		t.Fatalf("watchdog pinged %d times", pings.Load())
+	}
+	for i := 0; runtime.NumGoroutine() > before && i < 100; i++ {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if n := runtime.NumGoroutine(); n > before {
+		t.Fatalf("%d goroutines after Run returned, %d before", n, before)
+	}
+}
