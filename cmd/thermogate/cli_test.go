@@ -101,3 +101,25 @@ func TestSensorWithoutI2C(t *testing.T) {
 		t.Fatalf("exit %d, stderr %q; want 1 and a message naming --sim", code, errs)
 	}
 }
+
+func TestConfigCommands(t *testing.T) {
+	code, out, _ := runCLI(t, "", "config", "default")
+	if code != 0 || !strings.Contains(out, "threshold_c = 37.3") {
+		t.Fatalf("config default: exit %d\n%s", code, out)
+	}
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.toml")
+	os.WriteFile(good, []byte(out), 0o600)
+	if code, out, errs := runCLI(t, "", "config", "check", good); code != 0 || !strings.Contains(out, "OK") {
+		t.Fatalf("config check of the default: exit %d %q %q", code, out, errs)
+	}
+	bad := filepath.Join(dir, "bad.toml")
+	os.WriteFile(bad, []byte("[rule]\nthreshold_c = 39.99\nfoo = 1\n"), 0o600)
+	code, _, errs := runCLI(t, "", "config", "check", bad)
+	if code != 1 || !strings.Contains(errs, "rule.threshold_c") || !strings.Contains(errs, "unknown key rule.foo") {
+		t.Fatalf("config check of a bad file: exit %d, %q", code, errs)
+	}
+	if code, _, _ := runCLI(t, "", "config", "check"); code != 2 {
+		t.Fatalf("config check without FILE: exit %d, want 2", code)
+	}
+}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	_ "time/tzdata" // time zones even on a system without tzdata: days and booking slots depend on them
 )
 
 func main() {
@@ -23,6 +24,7 @@ func commands() *command {
 		name:    "thermogate",
 		summary: "thermogate is an entrance health-screening kiosk: booking code, one symptoms\nquestion, a contactless forehead reading, ADMIT or DENY.",
 		subs: []*command{
+			configCommand(),
 			sensorCommand(),
 			versionCommand(),
 		},

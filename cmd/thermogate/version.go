@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"runtime"
+	"time"
 )
 
 // Set at build time with -ldflags "-X main.version=… -X main.commit=… -X main.buildDate=…".
@@ -27,3 +30,15 @@ func versionCommand() *command {
 		},
 	}
 }
+
+// buildTime is the build date set at link time, or zero when unknown. A
+// clock earlier than it is plainly wrong.
+func buildTime() time.Time {
+	t, err := time.Parse(time.RFC3339, buildDate)
+	if err != nil {
+		return time.Time{}
+	}
+	return t
+}
+
+func isNotExist(err error) bool { return errors.Is(err, fs.ErrNotExist) }
