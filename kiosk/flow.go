@@ -91,6 +91,7 @@ type State struct {
 	Lang         string          // language of the screens
 	Code         string          // the visitor's normalised code
 	Service      string          // the booking's service, if any
+	Slot         time.Time       // the booking's slot start, if any
 	Notice       string          // Notice…, or ""
 	Attempt      int             // measurement attempt, from 1
 	Retest       bool            // this measurement is the retest
@@ -296,7 +297,7 @@ func (f *Flow) toIdle() {
 func (f *Flow) show(s Screen) {
 	st := State{Seq: f.st.Seq, Screen: s, Lang: f.st.Lang}
 	if f.v != nil {
-		st.Code, st.Service = f.v.code, f.v.booking.Service
+		st.Code, st.Service, st.Slot = f.v.code, f.v.booking.Service, f.v.booking.Start
 	}
 	f.st = st
 }

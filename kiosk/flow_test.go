@@ -101,7 +101,7 @@ func TestRetestDecides(t *testing.T) {
 			if st.Screen != Retest || !st.Until.Equal(r.clk.Now().Add(DefaultRule.RetestPause)) {
 				t.Fatalf("after a fever reading: %s until %v", st.Screen, st.Until)
 			}
-			if len(r.store.records()) != 0 {
+			if len(r.store.Screenings()) != 0 {
 				t.Fatal("a first fever reading was stored as a decision")
 			}
 			r.clk.Advance(DefaultRule.RetestPause - time.Second)
@@ -172,14 +172,17 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
-			b := r.store.bookings["AB12CD"]
+			b, _ := r.store.Booking("AB12CD")
 			b.Start = b.Start.Add(-tt.at)
 			if tt.mod != nil {
 				tt.mod(&b)
 			}
-			r.store.bookings["AB12CD"] = b
+			r.store.PutBooking(b)
 			r.flow.EnterCode("AB12CD")
 			r.outcome(storage.DecisionDeny, tt.reason)
+			if st := r.flow.State(); !st.Slot.Equal(b.Start) {
+				t.Fatalf("slot %v, want the booking's %v", st.Slot, b.Start)
+			}
 			if r.last().BookingUsed {
 				t.Fatal("a refused booking was marked used")
 			}
@@ -209,7 +212,7 @@ func TestGarbledCodeRefusedOnTheSpot(t *testing.T) {
 			t.Errorf("EnterCode(%q): notice %q", in, st.Notice)
 		}
 	}
-	if n := len(r.store.records()); n != 0 {
+	if n := len(r.store.Screenings()); n != 0 {
 		t.Fatalf("%d screenings stored for input that is not a code", n)
 	}
 	r.flow.EnterCode("AB12CD") // a good code after a bad one clears the notice
@@ -280,7 +283,7 @@ func TestIdleProbeFindsFaultAndRoom(t *testing.T) {
 	r.sim.SetAmbient(c(21.01))
 	r.flow.Probe()
 	r.want(Idle)
-	if n := len(r.store.records()); n != 0 {
+	if n := len(r.store.Screenings()); n != 0 {
 		t.Fatalf("probes stored %d screenings", n)
 	}
 }
@@ -301,7 +304,7 @@ func TestHotRoomDuringMeasurement(t *testing.T) {
 
 func TestStorageFailureNeverShowsTheDecision(t *testing.T) {
 	r := newRig(t, nil)
-	r.store.failAppend = errDiskFull
+	r.store.FailAppend = errDiskFull
 	st := r.visit("AB12CD", 35.51)
 	if st.Screen != OutOfService || st.OutOfService != OOSStorage {
 		t.Fatalf("screen %s (%s), want out of service for storage", st.Screen, st.OutOfService)
@@ -316,7 +319,7 @@ func TestStorageFailureNeverShowsTheDecision(t *testing.T) {
 	}
 	r.flow.Probe() // storage trouble needs a person: a probe does not clear it
 	r.want(OutOfService)
-	r.store.failAppend = nil
+	r.store.FailAppend = nil
 	r.flow.OpenGuard()
 	r.flow.GuardLogin("Ona", "4826")
 	if err := r.flow.GuardBackInService(); err != nil {
@@ -359,9 +362,9 @@ func TestTimeoutsReturnToIdle(t *testing.T) {
 
 func TestLanguage(t *testing.T) {
 	r := newRig(t, nil)
-	b := r.store.bookings["AB12CD"]
+	b, _ := r.store.Booking("AB12CD")
 	b.Lang = "pl"
-	r.store.bookings["AB12CD"] = b
+	r.store.PutBooking(b)
 	if err := r.flow.SetLang("ru"); err != nil {
 		t.Fatal(err)
 	}
@@ -390,7 +393,7 @@ func TestLanguage(t *testing.T) {
 
 func TestNextVisitorMayScanDuringDecision(t *testing.T) {
 	r := newRig(t, nil)
-	r.store.bookings["EF34GH"] = storage.Booking{Code: "EF34GH", Start: t0, Status: storage.StatusActive}
+	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Status: storage.StatusActive})
 	r.visit("AB12CD", 35.51)
 	r.want(Decision)
 	if err := r.flow.EnterCode("EF34GH"); err != nil {

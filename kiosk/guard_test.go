@@ -41,10 +41,10 @@ func TestGuardOverridesAFeverDenial(t *testing.T) {
 		rec.ShownC == nil || *rec.ShownC != 38.0 {
 		t.Fatalf("override record %+v", rec)
 	}
-	if got := r.store.actions(); !slices.Equal(got, []string{"Ona guard.login", "Ona guard.admit"}) {
+	if got := actions(r.store); !slices.Equal(got, []string{"Ona guard.login", "Ona guard.admit"}) {
 		t.Fatalf("audit %v", got)
 	}
-	if d := r.store.audit[1].Detail; !strings.Contains(d, "code=AB12CD") || !strings.Contains(d, "clinical_normal") {
+	if d := r.store.AuditLog()[1].Detail; !strings.Contains(d, "code=AB12CD") || !strings.Contains(d, "clinical_normal") {
 		t.Fatalf("audit detail %q", d)
 	}
 }
@@ -63,7 +63,7 @@ func TestGuardDenyAndClinical(t *testing.T) {
 		decision string
 		reason   string
 	}{{37.3, storage.DecisionAdmit, storage.ReasonOK}, {37.8, storage.DecisionDeny, storage.ReasonFever}} {
-		r.store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: t0, Status: storage.StatusActive}
+		r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Status: storage.StatusActive})
 		r.flow.EnterCode("AB12CD")
 		r.flow.AnswerSymptoms(false)
 		r.login()
@@ -97,7 +97,7 @@ func TestGuardWalkIn(t *testing.T) {
 	if rec := r.last(); rec.Code != "" || rec.BookingUsed || rec.OverrideReason != "booking_confirmed" {
 		t.Fatalf("walk-in record %+v", rec)
 	}
-	if a := r.store.actions(); a[len(a)-1] != "Ona guard.walk_in" {
+	if a := actions(r.store); a[len(a)-1] != "Ona guard.walk_in" {
 		t.Fatalf("audit %v", a)
 	}
 }
@@ -130,7 +130,7 @@ func TestGuardPINLockoutGrows(t *testing.T) {
 	if err := r.flow.GuardLogin("Ona", "4826"); err != nil {
 		t.Fatal(err)
 	}
-	a := r.store.actions()
+	a := actions(r.store)
 	if n := strings.Count(strings.Join(a, "\n"), "guard.login_failed"); n != MaxPINFails+1 {
 		t.Fatalf("%d failed logins audited, want %d: %v", n, MaxPINFails+1, a)
 	}
@@ -160,7 +160,7 @@ func TestGuardOutOfServiceAndBack(t *testing.T) {
 	r.login()
 	r.flow.GuardBackInService()
 	r.want(Idle)
-	a := r.store.actions()
+	a := actions(r.store)
 	if !slices.Contains(a, "Ona kiosk.out_of_service") || !slices.Contains(a, "Ona kiosk.in_service") {
 		t.Fatalf("audit %v", a)
 	}
@@ -174,7 +174,7 @@ func TestGuardInterruptsMeasurementAndReturns(t *testing.T) {
 	if st := r.want(GuardPIN); st.Resume != Measure {
 		t.Fatalf("resume %s", st.Resume)
 	}
-	if err := r.flow.Measure(context.Background()); err != nil || len(r.store.records()) != 0 {
+	if err := r.flow.Measure(context.Background()); err != nil || len(r.store.Screenings()) != 0 {
 		t.Fatal("a measurement ran behind the guard's PIN pad")
 	}
 	r.flow.GuardClose()
@@ -191,14 +191,14 @@ func TestGuardScreensTimeOut(t *testing.T) {
 	r.clk.Advance(DefaultConfig().GuardTimeout)
 	r.flow.Tick()
 	r.want(Idle)
-	if a := r.store.actions(); a[len(a)-1] != "Ona guard.logout" {
+	if a := actions(r.store); a[len(a)-1] != "Ona guard.logout" {
 		t.Fatalf("audit %v", a)
 	}
 }
 
 func TestAuditFailureStopsTheKiosk(t *testing.T) {
 	r := newRig(t, nil)
-	r.store.failAudit = errDiskFull
+	r.store.FailAudit = errDiskFull
 	r.flow.OpenGuard()
 	r.flow.GuardLogin("Ona", "4826")
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"math"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -16,95 +15,13 @@ import (
 	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/storage/storagetest"
 )
 
-// memStore is an in-memory Store with failures on demand, for the flow's
-// unit tests; `thermogate simulate` and the daemon tests use the bbolt store.
-type memStore struct {
-	mu         sync.Mutex
-	bookings   map[string]storage.Booking
-	screenings []storage.Screening
-	pins       map[string]string
-	audit      []storage.AuditEntry
-	failAppend error
-	failAudit  error
-}
-
-func newMemStore() *memStore {
-	return &memStore{bookings: map[string]storage.Booking{}, pins: map[string]string{"Ona": "4826"}}
-}
-
-func (m *memStore) Booking(code string) (storage.Booking, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	b, ok := m.bookings[code]
-	if !ok {
-		return storage.Booking{}, storage.ErrNotFound
-	}
-	return b, nil
-}
-
-func (m *memStore) Append(rec *storage.Screening) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failAppend != nil {
-		return m.failAppend
-	}
-	rec.ID = uint64(len(m.screenings) + 1)
-	m.screenings = append(m.screenings, *rec)
-	if rec.BookingUsed {
-		b := m.bookings[rec.Code]
-		b.UsedAt = rec.Time
-		m.bookings[rec.Code] = b
-	}
-	return nil
-}
-
-func (m *memStore) VerifyGuard(name, pin string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	p, ok := m.pins[name]
-	if !ok {
-		return storage.ErrNotFound
-	}
-	if p != pin {
-		return storage.ErrBadPIN
-	}
-	return nil
-}
-
-func (m *memStore) GuardNames() ([]string, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var names []string
-	for n := range m.pins {
-		names = append(names, n)
-	}
-	slices.Sort(names)
-	return names, nil
-}
-
-func (m *memStore) Audit(actor, action, detail string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.failAudit != nil {
-		return m.failAudit
-	}
-	m.audit = append(m.audit, storage.AuditEntry{ID: uint64(len(m.audit) + 1), Actor: actor, Action: action, Detail: detail})
-	return nil
-}
-
-func (m *memStore) records() []storage.Screening {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return slices.Clone(m.screenings)
-}
-
-func (m *memStore) actions() []string {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+// actions lists the audit log as "actor action" lines.
+func actions(m *storagetest.Mem) []string {
 	var a []string
-	for _, e := range m.audit {
+	for _, e := range m.AuditLog() {
 		a = append(a, e.Actor+" "+e.Action)
 	}
 	return a
@@ -126,7 +43,7 @@ type rig struct {
 	t      *testing.T
 	clk    *clock.Virtual
 	sim    *mlxsim.Sim
-	store  *memStore
+	store  *storagetest.Mem
 	flow   *Flow
 	states []State
 	mu     sync.Mutex
@@ -134,7 +51,8 @@ type rig struct {
 
 func newRig(t *testing.T, mod func(*Config)) *rig {
 	t.Helper()
-	r := &rig{t: t, clk: clock.NewVirtual(t0), store: newMemStore()}
+	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
+	r.store.PutGuard("Ona", "4826")
 	r.sim = mlxsim.New(&mlxsim.Opts{Clock: r.clk, Ambient: c(22.01)})
 	dev, err := mlx90614.New(r.sim, nil)
 	if err != nil {
@@ -158,7 +76,7 @@ func newRig(t *testing.T, mod func(*Config)) *rig {
 		r.states = append(r.states, s)
 		r.mu.Unlock()
 	})
-	r.store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive}
+	r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive})
 	return r
 }
 
@@ -199,7 +117,7 @@ func (r *rig) visit(code string, obj float64) State {
 
 func (r *rig) last() storage.Screening {
 	r.t.Helper()
-	recs := r.store.records()
+	recs := r.store.Screenings()
 	if len(recs) == 0 {
 		r.t.Fatal("nothing stored")
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/storage/storagetest"
 )
 
 // TestRunOnTheWallClock drives a whole visit through Run with real timers
@@ -19,9 +20,9 @@ import (
 // back to Idle, and nothing is left running after ctx ends.
 func TestRunOnTheWallClock(t *testing.T) {
 	before := runtime.NumGoroutine()
-	store := newMemStore()
+	store := storagetest.New()
 	now := time.Now()
-	store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive}
+	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
 	sim := mlxsim.New(&mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond})
 	dev, _ := mlx90614.New(sim, nil)
 	sampler, err := sensor.NewSampler(dev, nil, clock.Real{}, &sensor.SamplerOpts{Interval: 5 * time.Millisecond, SettleTimeout: time.Second})
@@ -77,7 +78,7 @@ func TestRunOnTheWallClock(t *testing.T) {
 
 	// Cancel in the middle of a measurement: Run must stop it and return.
 	flow.EnterCode("AB12CD") // used: denied
-	store.bookings["AB12CD"] = storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive}
+	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
 	flow.EnterCode("AB12CD")
 	flow.AnswerSymptoms(false)
 	waitFor(Measure)
