@@ -26,8 +26,14 @@ func vilnius(t testing.TB) *time.Location {
 // that starts at 2026-03-16 10:00 in Vilnius.
 func testDB(t testing.TB) (*DB, *clock.Virtual) {
 	t.Helper()
+	return testDBAt(t, time.Date(2026, 3, 16, 10, 0, 0, 0, vilnius(t)))
+}
+
+// testDBAt is testDB with the clock starting at start.
+func testDBAt(t testing.TB, start time.Time) (*DB, *clock.Virtual) {
+	t.Helper()
 	loc := vilnius(t)
-	clk := clock.NewVirtual(time.Date(2026, 3, 16, 10, 0, 0, 0, loc))
+	clk := clock.NewVirtual(start)
 	db, err := Open(filepath.Join(t.TempDir(), "thermogate.db"), Options{Location: loc, Clock: clk, PIN: cheapPIN})
 	if err != nil {
 		t.Fatal(err)

@@ -141,7 +141,9 @@ func (db *DB) purgeScreenings(tx *bbolt.Tx, day Day) (int, error) {
 }
 
 // purgeAudit removes entries from the start of the chain while they belong
-// to day or an earlier purgeable day, and moves the anchor past them.
+// to day or another purgeable day, and moves the anchor past them. The
+// first entry of a day that must stay ends the run: the chain is cut only
+// at its start.
 func (db *DB) purgeAudit(tx *bbolt.Tx, day, cutoff Day) (int, error) {
 	b := tx.Bucket(bucketAudit)
 	var keys [][]byte
@@ -152,11 +154,7 @@ func (db *DB) purgeAudit(tx *bbolt.Tx, day, cutoff Day) (int, error) {
 		if err := json.Unmarshal(v, &e); err != nil {
 			return 0, fmt.Errorf("audit entry %x: %w", k, err)
 		}
-		d := DayOf(e.Time, db.loc)
-		if day.Before(d) {
-			break
-		}
-		if d != day {
+		if d := DayOf(e.Time, db.loc); d != day {
 			if ok, err := db.purgeable(tx, d, cutoff); err != nil {
 				return 0, err
 			} else if !ok {

@@ -39,51 +39,59 @@ func (db *DB) Append(ctx context.Context, s Screening) (uint64, error) {
 	if err := ctx.Err(); err != nil {
 		return 0, err
 	}
-	if err := validScreening(&s); err != nil {
+	var id uint64
+	err := db.update(func(tx *bbolt.Tx) error {
+		var err error
+		id, err = db.appendTx(tx, &s)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("store screening: %w", err)
+	}
+	return id, nil
+}
+
+// appendTx is Append inside a transaction.
+func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
+	if err := validScreening(s); err != nil {
 		return 0, err
 	}
 	s.Time = s.Time.In(db.loc)
 	s.Version = ScreeningVersion
-	err := db.update(func(tx *bbolt.Tx) error {
-		var err error
-		s.ID, err = tx.Bucket(bucketScreenings).NextSequence()
-		if err != nil {
-			return err
-		}
-		data, err := json.Marshal(s)
-		if err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketScreenings).Put(u64key(s.ID), data); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bucketScreeningTimes).Put(timeKey(s.Time, s.ID), nil); err != nil {
-			return err
-		}
-		if err := db.countDay(tx, DayOf(s.Time, db.loc), 1, 0); err != nil {
-			return err
-		}
-		if s.BookingUsed && s.Code != "" {
-			if err := markUsed(tx, s.Code, s.Time); err != nil {
-				return err
-			}
-		}
-		if s.Guard != "" {
-			detail := fmt.Sprintf("screening %d: %s, reason %s", s.ID, s.Decision, s.Reason)
-			if s.OverrideReason != "" {
-				detail += ": " + s.OverrideReason
-			}
-			if s.Code != "" {
-				detail += ", code " + s.Code
-			}
-			if _, err := db.auditTx(tx, s.Guard, "guard."+s.Decision, detail); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	var err error
+	s.ID, err = tx.Bucket(bucketScreenings).NextSequence()
 	if err != nil {
-		return 0, fmt.Errorf("store screening: %w", err)
+		return 0, err
+	}
+	data, err := json.Marshal(s)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.Bucket(bucketScreenings).Put(u64key(s.ID), data); err != nil {
+		return 0, err
+	}
+	if err := tx.Bucket(bucketScreeningTimes).Put(timeKey(s.Time, s.ID), nil); err != nil {
+		return 0, err
+	}
+	if err := db.countDay(tx, DayOf(s.Time, db.loc), 1, 0); err != nil {
+		return 0, err
+	}
+	if s.BookingUsed && s.Code != "" {
+		if err := markUsed(tx, s.Code, s.Time); err != nil {
+			return 0, err
+		}
+	}
+	if s.Guard != "" {
+		detail := fmt.Sprintf("screening %d: %s, reason %s", s.ID, s.Decision, s.Reason)
+		if s.OverrideReason != "" {
+			detail += ": " + s.OverrideReason
+		}
+		if s.Code != "" {
+			detail += ", code " + s.Code
+		}
+		if _, err := db.auditTx(tx, s.Guard, "guard."+s.Decision, detail); err != nil {
+			return 0, err
+		}
 	}
 	return s.ID, nil
 }
