@@ -177,6 +177,7 @@ func createOut(dir, name string) (*outFile, error) {
 	return o, nil
 }
 
+// Write buffers p and counts it; the hash sees the bytes as they are flushed.
 func (o *outFile) Write(p []byte) (int, error) {
 	n, err := o.buf.Write(p)
 	o.n += int64(n)
