@@ -46,6 +46,7 @@ type Booking struct {
 	Lang    string    `json:"lang,omitempty"`    // "", lt, pl, ru or en
 	Status  string    `json:"status"`            // StatusActive or StatusCancelled
 	UsedAt  time.Time `json:"used_at,omitzero"`  // when a screening consumed it; zero if never
+	Version int       `json:"v"`                 // BookingVersion when stored
 }
 
 // Decisions of a screening.
@@ -107,6 +108,8 @@ type AuditEntry struct {
 	Action string    `json:"action"` // e.g. "guard.admit", "bookings.import", "export.done"
 	Detail string    `json:"detail,omitempty"`
 	Prev   string    `json:"prev"` // hex sha256 of the previous entry's stored bytes
+	// Version is AuditVersion when stored.
+	Version int `json:"v"`
 }
 
 // Code limits after normalising.

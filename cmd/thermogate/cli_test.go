@@ -39,6 +39,11 @@ func TestHelpAndUsage(t *testing.T) {
 		{[]string{"sensor", "read", "--addr", "0x100", "--sim"}, 2, "", "7-bit address"},
 		{[]string{"sensor", "emissivity", "--sim", "--set", "1.5"}, 2, "", "between 0.1 and 1.0"},
 		{[]string{"version"}, 0, "thermogate dev", ""},
+		{[]string{"help", "bookings", "import"}, 0, "-replace", ""},
+		{[]string{"guard", "add"}, 2, "", "missing NAME"},
+		{[]string{"guard", "add", "Ona", "--db", "x"}, 2, "", "flags come first"},
+		{[]string{"export", "extra"}, 2, "", `unexpected argument "extra"`},
+		{[]string{"audit"}, 2, "", "verify"},
 	}
 	for _, tt := range tests {
 		code, out, errs := runCLI(t, "", tt.args...)

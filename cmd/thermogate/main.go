@@ -24,6 +24,10 @@ func commands() *command {
 		name:    "thermogate",
 		summary: "thermogate is an entrance health-screening kiosk: booking code, one symptoms\nquestion, a contactless forehead reading, ADMIT or DENY.",
 		subs: []*command{
+			bookingsCommand(),
+			guardCommand(),
+			exportCommand(),
+			auditCommand(),
 			configCommand(),
 			sensorCommand(),
 			versionCommand(),
