@@ -108,17 +108,18 @@ type State struct {
 type Store interface {
 	// Booking returns the booking with that normalised code, or an error
 	// matching storage.ErrNotFound.
-	Booking(code string) (storage.Booking, error)
-	// Append stores a screening durably (fsync) and sets its ID; with
-	// BookingUsed set it marks the booking used in the same transaction.
-	Append(rec *storage.Screening) error
-	// VerifyGuard checks a guard's PIN: nil, or an error matching
-	// storage.ErrBadPIN or storage.ErrNotFound.
-	VerifyGuard(name, pin string) error
-	// GuardNames lists the guards, for the PIN screen.
-	GuardNames() ([]string, error)
+	Booking(ctx context.Context, code string) (storage.Booking, error)
+	// Append stores a screening durably (fsync) and returns its ID. In the
+	// same transaction it marks the booking used (BookingUsed) and audits a
+	// guard's decision (Guard set).
+	Append(ctx context.Context, s storage.Screening) (uint64, error)
+	// VerifyGuardPIN checks a guard's PIN: an error matching
+	// storage.ErrBadPIN or storage.ErrNotFound if it is not theirs.
+	VerifyGuardPIN(ctx context.Context, name, pin string) (storage.Guard, error)
+	// Guards lists the guards, for the PIN screen.
+	Guards(ctx context.Context) ([]storage.Guard, error)
 	// Audit appends an entry to the audit log.
-	Audit(actor, action, detail string) error
+	Audit(ctx context.Context, actor, action, detail string) (storage.AuditEntry, error)
 }
 
 // Config is the flow's configuration.
@@ -408,7 +409,7 @@ func (f *Flow) EnterCode(raw string) error {
 	}
 	f.v = &visitor{code: code}
 	f.st.Lang = lang
-	bk, err := f.store.Booking(code)
+	bk, err := f.store.Booking(context.Background(), code)
 	switch {
 	case errors.Is(err, storage.ErrNotFound):
 		f.decideLocked(storage.DecisionDeny, storage.ReasonUnknownCode, nil, decideOpts{})
@@ -646,14 +647,15 @@ func (f *Flow) decideLocked(decision, reason string, rd *reading, o decideOpts) 
 	}
 	v.decided = true
 	out := &Outcome{Decision: decision, Reason: reason, Shown: shown, Retest: o.retest, Guard: o.guard, Override: o.override}
-	if err := f.store.Append(&rec); err != nil {
+	id, err := f.store.Append(context.Background(), rec)
+	if err != nil {
 		f.log.Error("screening not stored: referring to the guard", "code", rec.Code, "decision", decision, "reason", reason, "err", err)
 		f.st.Outcome = &Outcome{Decision: storage.DecisionRefer, Reason: storage.ReasonStorage}
 		f.outOfService(OOSStorage)
 		return
 	}
-	out.ScreeningID = rec.ID
-	f.log.Info("screening", "id", rec.ID, "code", rec.Code, "decision", decision, "reason", reason,
+	out.ScreeningID = id
+	f.log.Info("screening", "id", id, "code", rec.Code, "decision", decision, "reason", reason,
 		"shown_c", rec.ShownC, "retest", o.retest, "guard", o.guard)
 	f.show(Decision)
 	f.st.Outcome = out
@@ -745,3 +747,5 @@ func (f *Flow) Probe() {
 	}
 	f.commit()
 }
+
+var _ Store = (*storage.DB)(nil)

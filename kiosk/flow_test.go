@@ -31,7 +31,7 @@ func TestAdmitStoresEverythingBeforeShowing(t *testing.T) {
 		!rec.BookingUsed || rec.Version != storage.ScreeningVersion || !rec.Time.After(t0) {
 		t.Fatalf("stored record %+v", rec)
 	}
-	if b, _ := r.store.Booking("AB12CD"); b.UsedAt.IsZero() {
+	if b, _ := r.store.Booking(context.Background(), "AB12CD"); b.UsedAt.IsZero() {
 		t.Fatal("an admit did not use up the booking")
 	}
 	// The observers saw every screen of the visit, in order, and the
@@ -172,7 +172,7 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
-			b, _ := r.store.Booking("AB12CD")
+			b, _ := r.store.Booking(context.Background(), "AB12CD")
 			b.Start = b.Start.Add(-tt.at)
 			if tt.mod != nil {
 				tt.mod(&b)
@@ -362,7 +362,7 @@ func TestTimeoutsReturnToIdle(t *testing.T) {
 
 func TestLanguage(t *testing.T) {
 	r := newRig(t, nil)
-	b, _ := r.store.Booking("AB12CD")
+	b, _ := r.store.Booking(context.Background(), "AB12CD")
 	b.Lang = "pl"
 	r.store.PutBooking(b)
 	if err := r.flow.SetLang("ru"); err != nil {

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"math"
@@ -54,7 +55,17 @@ func (f *Flow) OpenGuard() error {
 }
 
 // GuardNames lists the guards for the PIN screen.
-func (f *Flow) GuardNames() ([]string, error) { return f.store.GuardNames() }
+func (f *Flow) GuardNames() ([]string, error) {
+	gs, err := f.store.Guards(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	names := make([]string, len(gs))
+	for i, g := range gs {
+		names[i] = g.Name
+	}
+	return names, nil
+}
 
 // GuardLogin checks a guard's PIN and opens the guard menu. A wrong PIN
 // returns an error matching storage.ErrBadPIN; MaxPINFails in a row lock
@@ -73,7 +84,7 @@ func (f *Flow) GuardLogin(name, pin string) error {
 	}
 	f.mu.Unlock()
 
-	err := f.store.VerifyGuard(name, pin) // argon2id: deliberately slow, outside the lock
+	_, err := f.store.VerifyGuardPIN(context.Background(), name, pin) // argon2id: deliberately slow, outside the lock
 
 	f.mu.Lock()
 	if f.st.Screen != GuardPIN {
@@ -156,20 +167,20 @@ func (f *Flow) guardAction(needVisitor bool) error {
 
 // GuardAdmit admits the current visitor for reason (one of AdmitReasons).
 func (f *Flow) GuardAdmit(reason string) error {
-	return f.guardDecide(storage.DecisionAdmit, reason, AdmitReasons, true, "guard.admit")
+	return f.guardDecide(storage.DecisionAdmit, reason, AdmitReasons, true)
 }
 
 // GuardDeny denies the current visitor for reason (one of DenyReasons).
 func (f *Flow) GuardDeny(reason string) error {
-	return f.guardDecide(storage.DecisionDeny, reason, DenyReasons, true, "guard.deny")
+	return f.guardDecide(storage.DecisionDeny, reason, DenyReasons, true)
 }
 
 // GuardWalkIn admits a visitor without a booking for reason (one of AdmitReasons).
 func (f *Flow) GuardWalkIn(reason string) error {
-	return f.guardDecide(storage.DecisionAdmit, reason, AdmitReasons, false, "guard.walk_in")
+	return f.guardDecide(storage.DecisionAdmit, reason, AdmitReasons, false)
 }
 
-func (f *Flow) guardDecide(decision, reason string, allowed []string, needVisitor bool, action string) error {
+func (f *Flow) guardDecide(decision, reason string, allowed []string, needVisitor bool) error {
 	if !slices.Contains(allowed, reason) {
 		return fmt.Errorf("reason %q is not one of %v", reason, allowed)
 	}
@@ -185,8 +196,8 @@ func (f *Flow) guardDecide(decision, reason string, allowed []string, needVisito
 	} else {
 		f.v = &visitor{}
 	}
+	// Storage audits the decision in the screening's own transaction.
 	f.decideLocked(decision, storage.ReasonGuard, last, decideOpts{consumes: true, guard: guard, override: reason})
-	f.auditDecisionLocked(guard, action, reason)
 	f.commit()
 	return nil
 }
@@ -213,7 +224,6 @@ func (f *Flow) GuardClinical(c float64) error {
 		decision, reason = storage.DecisionDeny, storage.ReasonFever
 	}
 	f.decideLocked(decision, reason, f.v.last, decideOpts{consumes: true, guard: guard, clinical: &c})
-	f.auditDecisionLocked(guard, "guard.clinical", fmt.Sprintf("clinical_c=%.1f", c))
 	f.commit()
 	return nil
 }
@@ -247,17 +257,10 @@ func (f *Flow) GuardBackInService() error {
 	return nil
 }
 
-func (f *Flow) auditDecisionLocked(guard, action, detail string) {
-	if f.st.Outcome != nil && f.st.Screen == Decision {
-		detail = fmt.Sprintf("code=%s screening=%d %s", f.v.code, f.st.Outcome.ScreeningID, detail)
-	}
-	f.auditLocked(guard, action, detail)
-}
-
 // auditLocked appends to the audit log; if that fails, storage is broken and
 // the kiosk goes out of service.
 func (f *Flow) auditLocked(actor, action, detail string) {
-	if err := f.store.Audit(actor, action, detail); err != nil {
+	if _, err := f.store.Audit(context.Background(), actor, action, detail); err != nil {
 		f.log.Error("audit entry not stored", "action", action, "err", err)
 		f.outOfService(OOSStorage)
 	}

@@ -82,18 +82,32 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 		}
 	}
 	if s.Guard != "" {
-		detail := fmt.Sprintf("screening %d: %s, reason %s", s.ID, s.Decision, s.Reason)
-		if s.OverrideReason != "" {
-			detail += ": " + s.OverrideReason
-		}
-		if s.Code != "" {
-			detail += ", code " + s.Code
-		}
+		detail := GuardAuditDetail(*s)
 		if _, err := db.auditTx(tx, s.Guard, "guard."+s.Decision, detail); err != nil {
 			return 0, err
 		}
 	}
 	return s.ID, nil
+}
+
+// GuardAuditDetail is the audit detail of a screening a guard decided or
+// overrode: which screening, the decision and reasons, the clinical reading
+// if any, and the code or that it was a walk-in. Its action is
+// "guard." + the decision.
+func GuardAuditDetail(s Screening) string {
+	detail := fmt.Sprintf("screening %d: %s, reason %s", s.ID, s.Decision, s.Reason)
+	if s.OverrideReason != "" {
+		detail += ": " + s.OverrideReason
+	}
+	if s.ClinicalC != nil {
+		detail += fmt.Sprintf(", clinical %.1f °C", *s.ClinicalC)
+	}
+	if s.Code != "" {
+		detail += ", code " + s.Code
+	} else {
+		detail += ", walk-in without booking"
+	}
+	return detail
 }
 
 // markUsed sets a booking's UsedAt on its first use. A booking that is not

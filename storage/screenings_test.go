@@ -115,7 +115,9 @@ func TestAppendMarksBookingUsedAndAuditsGuard(t *testing.T) {
 	id := mustAppend(t, db, g)
 	var last AuditEntry
 	db.AuditEntries(ctx, func(e AuditEntry) error { last = e; return nil })
-	if last.Actor != "Jonas" || last.Action != "guard.admit" || !strings.Contains(last.Detail, fmt.Sprintf("screening %d", id)) || !strings.Contains(last.Detail, "clinical reading normal") {
+	if last.Actor != "Jonas" || last.Action != "guard.admit" || !strings.Contains(last.Detail, fmt.Sprintf("screening %d", id)) ||
+		!strings.Contains(last.Detail, "clinical reading normal") || !strings.Contains(last.Detail, "clinical 36.9 °C") ||
+		!strings.Contains(last.Detail, "walk-in") {
 		t.Errorf("guard override audited as %+v", last)
 	}
 }

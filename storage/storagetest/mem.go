@@ -4,7 +4,9 @@
 package storagetest
 
 import (
+	"context"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/thermogate/thermogate/storage"
@@ -43,7 +45,7 @@ func (m *Mem) PutGuard(name, pin string) {
 }
 
 // Booking returns a booking by code or storage.ErrNotFound.
-func (m *Mem) Booking(code string) (storage.Booking, error) {
+func (m *Mem) Booking(_ context.Context, code string) (storage.Booking, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	b, ok := m.bookings[code]
@@ -53,57 +55,63 @@ func (m *Mem) Booking(code string) (storage.Booking, error) {
 	return b, nil
 }
 
-// Append stores a screening and marks its booking used if asked.
-func (m *Mem) Append(rec *storage.Screening) error {
+// Append stores a screening, marks its booking used if asked and audits a
+// guard's decision, as the real store does in one transaction.
+func (m *Mem) Append(_ context.Context, rec storage.Screening) (uint64, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.FailAppend != nil {
-		return m.FailAppend
+		return 0, m.FailAppend
 	}
 	rec.ID = uint64(len(m.screenings) + 1)
-	m.screenings = append(m.screenings, *rec)
-	if b, ok := m.bookings[rec.Code]; ok && rec.BookingUsed {
+	m.screenings = append(m.screenings, rec)
+	if b, ok := m.bookings[rec.Code]; ok && rec.BookingUsed && b.UsedAt.IsZero() {
 		b.UsedAt = rec.Time
 		m.bookings[rec.Code] = b
 	}
-	return nil
+	if rec.Guard != "" {
+		m.audit = append(m.audit, storage.AuditEntry{ID: uint64(len(m.audit) + 1), Actor: rec.Guard,
+			Action: "guard." + rec.Decision, Detail: storage.GuardAuditDetail(rec)})
+	}
+	return rec.ID, nil
 }
 
-// VerifyGuard compares a PIN.
-func (m *Mem) VerifyGuard(name, pin string) error {
+// VerifyGuardPIN compares a PIN.
+func (m *Mem) VerifyGuardPIN(_ context.Context, name, pin string) (storage.Guard, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p, ok := m.pins[name]
 	switch {
 	case !ok:
-		return storage.ErrNotFound
+		return storage.Guard{}, storage.ErrNotFound
 	case p != pin:
-		return storage.ErrBadPIN
+		return storage.Guard{}, storage.ErrBadPIN
 	}
-	return nil
+	return storage.Guard{Name: name}, nil
 }
 
-// GuardNames lists the guards, sorted.
-func (m *Mem) GuardNames() ([]string, error) {
+// Guards lists the guards, sorted by name.
+func (m *Mem) Guards(context.Context) ([]storage.Guard, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	var names []string
+	var gs []storage.Guard
 	for n := range m.pins {
-		names = append(names, n)
+		gs = append(gs, storage.Guard{Name: n})
 	}
-	slices.Sort(names)
-	return names, nil
+	slices.SortFunc(gs, func(a, b storage.Guard) int { return strings.Compare(a.Name, b.Name) })
+	return gs, nil
 }
 
 // Audit appends an audit entry.
-func (m *Mem) Audit(actor, action, detail string) error {
+func (m *Mem) Audit(_ context.Context, actor, action, detail string) (storage.AuditEntry, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.FailAudit != nil {
-		return m.FailAudit
+		return storage.AuditEntry{}, m.FailAudit
 	}
-	m.audit = append(m.audit, storage.AuditEntry{ID: uint64(len(m.audit) + 1), Actor: actor, Action: action, Detail: detail})
-	return nil
+	e := storage.AuditEntry{ID: uint64(len(m.audit) + 1), Actor: actor, Action: action, Detail: detail}
+	m.audit = append(m.audit, e)
+	return e, nil
 }
 
 // Screenings returns a copy of what was stored.
