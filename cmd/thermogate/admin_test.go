@@ -3,12 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/thermogate/thermogate/internal/admin"
+	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -150,7 +154,7 @@ func TestCommandsWhileTheDatabaseIsInUse(t *testing.T) {
 	defer db.Close()
 	start := time.Now()
 	code, _, errs := runCLI(t, "", "guard", "list", "--db", path, "--wait", "200ms")
-	if code != 1 || !strings.Contains(errs, "database in use by another thermogate process") || !strings.Contains(errs, "stop the thermogate service") {
+	if code != 1 || !strings.Contains(errs, "database in use by another thermogate process") || !strings.Contains(errs, "does not answer on") {
 		t.Errorf("exit %d %q", code, errs)
 	}
 	if time.Since(start) > 5*time.Second {
@@ -198,5 +202,59 @@ func TestExportCommand(t *testing.T) {
 	code, out, _ = runCLI(t, "", "audit", "verify", "--db", path)
 	if code != 0 || !strings.Contains(out, "audit log intact: 1 entry") {
 		t.Errorf("audit verify after export: %q", out)
+	}
+}
+
+// TestCommandsThroughTheDaemon runs the same commands once on the file and
+// once through a daemon's admin socket: the output must be the same.
+func TestCommandsThroughTheDaemon(t *testing.T) {
+	bookings := writeFile(t, "bookings.csv", "code,start\nAB12CD,2030-05-02 09:00\n")
+	bad := writeFile(t, "bad.csv", "code,start\nX,2030-05-02 09:00\n")
+	script := [][]string{
+		{"bookings", "import", bookings},
+		{"bookings", "import", bad},
+		{"bookings", "list", "--day", "2030-05-02"},
+		{"guard", "list"},
+		{"bookings", "cancel", "AB12CD"},
+		{"bookings", "cancel", "NOPE99"},
+		{"guard", "remove", "Nobody"},
+		{"audit", "verify"},
+	}
+	run := func(db string) []string {
+		var outs []string
+		for _, args := range script {
+			full := append([]string{args[0], args[1], "--db", db}, args[2:]...)
+			code, out, errs := runCLI(t, "", full...)
+			outs = append(outs, fmt.Sprintf("exit %d\n%s%s", code, out, strings.ReplaceAll(errs, db, "DB")))
+		}
+		code, out, errs := runCLI(t, "4826\n", "guard", "add", "--db", db, "Ona")
+		outs = append(outs, fmt.Sprintf("exit %d\n%s%s", code, out, errs))
+		return outs
+	}
+	direct := run(filepath.Join(t.TempDir(), "t.db"))
+
+	path := filepath.Join(t.TempDir(), "t.db")
+	// The daemon opens the database in the configured zone, as the CLI does.
+	db, err := storage.Open(path, storage.Options{Location: config.Default().Location()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	l, err := admin.Listen(config.SocketPath(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: admin.Handler(admin.Local{DB: db})}
+	go srv.Serve(l)
+	defer srv.Close()
+	viaDaemon := run(path)
+
+	for i := range direct {
+		if direct[i] != viaDaemon[i] {
+			t.Errorf("step %d differs:\non the file:\n%s\nthrough the daemon:\n%s", i, direct[i], viaDaemon[i])
+		}
+	}
+	if gs, _ := db.Guards(context.Background()); len(gs) != 1 || gs[0].Name != "Ona" {
+		t.Fatalf("the guard added through the daemon is not in its database: %+v", gs)
 	}
 }

@@ -14,12 +14,13 @@ import (
 
 	"golang.org/x/term"
 
+	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/storage"
 )
 
-// withAdmin opens the database, runs fn and closes it.
-func withAdmin(d *dbFlags, create bool, fn func(admin) error) error {
-	a, err := d.open(create)
+// withAdmin reaches the database, runs fn and lets go of it.
+func withAdmin(ctx context.Context, d *dbFlags, create bool, fn func(admin.Service) error) error {
+	a, err := d.open(ctx, create)
 	if err != nil {
 		return err
 	}
@@ -56,8 +57,8 @@ func bookingsImportCommand() *command {
 				if err != nil {
 					return err
 				}
-				return withAdmin(&d, true, func(a admin) error {
-					r, err := a.ImportBookings(ctx, importRequest{Name: filepath.Base(args[0]), Data: data, Format: *format, Replace: *replace})
+				return withAdmin(ctx, &d, true, func(a admin.Service) error {
+					r, err := a.ImportBookings(ctx, admin.ImportRequest{Name: filepath.Base(args[0]), Data: data, Format: *format, Replace: *replace})
 					if err != nil {
 						return err
 					}
@@ -115,7 +116,7 @@ func bookingsListCommand() *command {
 						return err
 					}
 				}
-				return withAdmin(&d, false, func(a admin) error {
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
 					list, err := a.ListBookings(ctx, day)
 					if err != nil {
 						return err
@@ -155,7 +156,7 @@ func bookingsCancelCommand() *command {
 			var d dbFlags
 			d.register(fs)
 			return func(ctx context.Context, args []string) error {
-				return withAdmin(&d, false, func(a admin) error {
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
 					b, err := a.CancelBooking(ctx, args[0])
 					if err != nil {
 						return err
@@ -192,7 +193,7 @@ func guardAddCommand() *command {
 				if err != nil {
 					return err
 				}
-				return withAdmin(&d, true, func(a admin) error {
+				return withAdmin(ctx, &d, true, func(a admin.Service) error {
 					g, err := a.AddGuard(ctx, args[0], pin)
 					if err != nil {
 						return err
@@ -252,7 +253,7 @@ func guardRemoveCommand() *command {
 			var d dbFlags
 			d.register(fs)
 			return func(ctx context.Context, args []string) error {
-				return withAdmin(&d, false, func(a admin) error {
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
 					if err := a.RemoveGuard(ctx, args[0]); err != nil {
 						return err
 					}
@@ -276,7 +277,7 @@ func guardListCommand() *command {
 				if err != nil {
 					return err
 				}
-				return withAdmin(&d, false, func(a admin) error {
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
 					list, err := a.ListGuards(ctx)
 					if err != nil {
 						return err
@@ -316,8 +317,12 @@ func exportCommand() *command {
 				if err != nil {
 					return err
 				}
-				return withAdmin(&d, false, func(a admin) error {
-					r, err := a.Export(ctx, day, *dir)
+				abs, err := filepath.Abs(*dir) // the daemon, if it runs, has another working directory
+				if err != nil {
+					return err
+				}
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
+					r, err := a.Export(ctx, day, abs)
 					if err != nil {
 						return err
 					}
@@ -353,7 +358,7 @@ func auditCommand() *command {
 				var d dbFlags
 				d.register(fs)
 				return func(ctx context.Context, args []string) error {
-					return withAdmin(&d, false, func(a admin) error {
+					return withAdmin(ctx, &d, false, func(a admin.Service) error {
 						r, err := a.VerifyAudit(ctx)
 						if err != nil {
 							return err

@@ -1,0 +1,100 @@
+// Package admin is every administrative operation on a kiosk's database:
+// bookings, guards, export and the audit check. The CLI reaches it in one of
+// two ways with the same results and the same messages: on the database file
+// itself (Local) when the kiosk is not running, or through the running
+// daemon's Unix socket (Client, served by Handler), since bbolt lets only one
+// process open the file.
+package admin
+
+import (
+	"context"
+	"path/filepath"
+
+	"github.com/thermogate/thermogate/storage"
+)
+
+// Service is the administrative operations. Arguments and results are plain
+// JSON values so that Client can carry them over the socket.
+type Service interface {
+	ImportBookings(ctx context.Context, req ImportRequest) (storage.ImportResult, error)
+	// ListBookings lists one day's bookings, or all for the zero Day.
+	ListBookings(ctx context.Context, day storage.Day) ([]storage.Booking, error)
+	CancelBooking(ctx context.Context, code string) (storage.Booking, error)
+	AddGuard(ctx context.Context, name, pin string) (storage.Guard, error)
+	RemoveGuard(ctx context.Context, name string) error
+	ListGuards(ctx context.Context) ([]storage.Guard, error)
+	// Export writes one day's files into dir, an absolute path on the
+	// machine that runs the kiosk.
+	Export(ctx context.Context, day storage.Day, dir string) (storage.ExportResult, error)
+	VerifyAudit(ctx context.Context) (storage.AuditReport, error)
+	Close() error
+}
+
+// ImportRequest is a bookings file to import.
+type ImportRequest struct {
+	Name    string `json:"name"`             // the file's name, for messages and the audit log
+	Data    []byte `json:"data"`             // its content, at most storage.MaxImportBytes
+	Format  string `json:"format,omitempty"` // "csv", "json" or "" to tell by the content
+	Replace bool   `json:"replace"`
+}
+
+// Local works on an open database; every change is audited with the actor
+// "admin". Close closes the database only if Owned.
+type Local struct {
+	DB    *storage.DB
+	Owned bool
+}
+
+var _ Service = Local{}
+
+// ImportBookings implements Service.
+func (a Local) ImportBookings(ctx context.Context, req ImportRequest) (storage.ImportResult, error) {
+	return a.DB.ImportBookings(ctx, storage.ActorAdmin, req.Name, req.Data, req.Format, req.Replace)
+}
+
+// ListBookings implements Service.
+func (a Local) ListBookings(ctx context.Context, day storage.Day) ([]storage.Booking, error) {
+	return a.DB.Bookings(ctx, day)
+}
+
+// CancelBooking implements Service.
+func (a Local) CancelBooking(ctx context.Context, code string) (storage.Booking, error) {
+	return a.DB.CancelBooking(ctx, storage.ActorAdmin, code)
+}
+
+// AddGuard implements Service.
+func (a Local) AddGuard(ctx context.Context, name, pin string) (storage.Guard, error) {
+	return a.DB.AddGuard(ctx, storage.ActorAdmin, name, pin)
+}
+
+// RemoveGuard implements Service.
+func (a Local) RemoveGuard(ctx context.Context, name string) error {
+	return a.DB.RemoveGuard(ctx, storage.ActorAdmin, name)
+}
+
+// ListGuards implements Service.
+func (a Local) ListGuards(ctx context.Context) ([]storage.Guard, error) { return a.DB.Guards(ctx) }
+
+// Export implements Service.
+func (a Local) Export(ctx context.Context, day storage.Day, dir string) (storage.ExportResult, error) {
+	if !filepath.IsAbs(dir) {
+		var err error
+		if dir, err = filepath.Abs(dir); err != nil {
+			return storage.ExportResult{}, err
+		}
+	}
+	return a.DB.ExportDay(ctx, storage.ActorAdmin, day, dir)
+}
+
+// VerifyAudit implements Service.
+func (a Local) VerifyAudit(ctx context.Context) (storage.AuditReport, error) {
+	return a.DB.VerifyAudit(ctx)
+}
+
+// Close implements Service.
+func (a Local) Close() error {
+	if a.Owned {
+		return a.DB.Close()
+	}
+	return nil
+}
