@@ -1,0 +1,151 @@
+// Package daemon is the kiosk's long-running process: it opens the store and
+// the sensor, runs the screening flow, serves the admin socket, exports every
+// night and tells systemd it is alive. The touchscreen, when there is one,
+// sits on top of the flow it runs.
+package daemon
+
+import (
+	"context"
+	"crypto/sha256"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/thermogate/thermogate/internal/admin"
+	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/internal/hw"
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// Options tunes a daemon beyond its configuration.
+type Options struct {
+	ConfigPath string       // the file the configuration came from, for the audit log; "" for the defaults
+	Logger     *slog.Logger // nil logs nothing
+	NotBefore  time.Time    // a clock earlier than this is wrong: the build date
+	Rig        *hw.Rig      // the thermometer; nil opens what the configuration names
+	Notify     Notifier     // systemd's notify socket; nil reads NOTIFY_SOCKET
+	ProbeEvery time.Duration
+}
+
+// Daemon is an opened kiosk.
+type Daemon struct {
+	cfg    config.Config
+	opts   Options
+	log    *slog.Logger
+	db     *storage.DB
+	rig    *hw.Rig
+	flow   *kiosk.Flow
+	notify Notifier
+	clock  clock.Clock
+}
+
+// Open opens the store, the sensor and the flow. It fails with a message
+// that names what is wrong; nothing is left open then.
+func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
+	d := &Daemon{cfg: cfg, opts: opts, log: opts.Logger, notify: opts.Notify, clock: clock.Real{}}
+	if d.log == nil {
+		d.log = slog.New(slog.DiscardHandler)
+	}
+	if d.notify == nil {
+		d.notify = SystemdNotifier()
+	}
+	defer func() {
+		if err != nil {
+			d.Close()
+		}
+	}()
+	if err := os.MkdirAll(filepath.Dir(cfg.Store.Path), 0o700); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	if d.db, err = storage.Open(cfg.Store.Path, storage.Options{Location: cfg.Location(), Logger: d.log}); err != nil {
+		return nil, err
+	}
+	if d.rig = opts.Rig; d.rig == nil {
+		spec := hw.Spec{Sim: cfg.Sensor.Driver == config.DriverSim, Bus: cfg.Sensor.Bus, Addr: uint16(cfg.Sensor.Addr), Room: cfg.Sensor.Room}
+		if d.rig, err = hw.Open(spec, nil); err != nil {
+			return nil, fmt.Errorf("sensor: %w", err)
+		}
+	}
+	sampler, err := sensor.NewSampler(d.rig.Dev, d.rig.Room, d.clock, nil)
+	if err != nil {
+		return nil, err
+	}
+	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), d.db, sampler, d.clock, d.log); err != nil {
+		return nil, err
+	}
+	detail := "defaults"
+	if opts.ConfigPath != "" {
+		if b, err := os.ReadFile(opts.ConfigPath); err == nil {
+			detail = fmt.Sprintf("%s sha256 %x", opts.ConfigPath, sha256.Sum256(b))
+		}
+	}
+	if _, err := d.db.Audit(context.Background(), storage.ActorSystem, "config.loaded", detail); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// Flow is the screening flow, for the touchscreen to show.
+func (d *Daemon) Flow() *kiosk.Flow { return d.flow }
+
+// DB is the store.
+func (d *Daemon) DB() *storage.DB { return d.db }
+
+// Rig is the thermometer; its Sim is set when it is the simulator.
+func (d *Daemon) Rig() *hw.Rig { return d.rig }
+
+// Run runs the kiosk until ctx ends: the flow, the admin socket and the
+// nightly export. It tells systemd READY=1 once the socket listens and pings
+// its watchdog from the flow's loop. It returns when everything it started
+// has stopped.
+func (d *Daemon) Run(ctx context.Context) error {
+	l, err := admin.Listen(config.SocketPath(d.cfg.Store.Path))
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: admin.Handler(admin.Local{DB: d.db}), ReadHeaderTimeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	wg.Go(func() {
+		if err := srv.Serve(l); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error("admin socket stopped", "err", err)
+		}
+	})
+	wg.Go(func() { d.nightly(ctx) })
+
+	d.log.Info("kiosk running", "kiosk", d.cfg.KioskID, "sensor", d.rig.Dev.String(), "store", d.cfg.Store.Path,
+		"socket", l.Addr().String(), "threshold_c", d.cfg.Rule.ThresholdC)
+	_ = d.notify.Notify("READY=1")
+	ping := d.notify.Watchdog()
+	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping})
+
+	_ = d.notify.Notify("STOPPING=1")
+	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer scancel()
+	_ = srv.Shutdown(sctx)
+	cancel()
+	wg.Wait()
+	d.log.Info("kiosk stopped")
+	return err
+}
+
+// Close releases the store and the sensor.
+func (d *Daemon) Close() error {
+	var errs []error
+	if d.db != nil {
+		errs = append(errs, d.db.Close())
+	}
+	if d.rig != nil && d.opts.Rig == nil {
+		errs = append(errs, d.rig.Close())
+	}
+	return errors.Join(errs...)
+}
