@@ -30,6 +30,7 @@ func commands() *command {
 			auditCommand(),
 			configCommand(),
 			sensorCommand(),
+			simulateCommand(),
 			versionCommand(),
 		},
 	}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"periph.io/x/conn/v3/physic"
+
+	"github.com/thermogate/thermogate/internal/admin"
+	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/hw"
+	"github.com/thermogate/thermogate/internal/simulate"
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/sensor/mlx90614"
+	"github.com/thermogate/thermogate/sensor/mlxsim"
+	"github.com/thermogate/thermogate/storage"
+)
+
+func simulateCommand() *command {
+	return &command{
+		name: "simulate",
+		summary: "Run visitors through the real flow, driver and simulated sensor on a simulated clock,\n" +
+			"for commissioning and rule checks. Prints one JSON line a visitor and stores every\n" +
+			"screening as the kiosk would (in a temporary database unless --db is given).\n" +
+			"Visitors CSV columns: at (YYYY-MM-DD HH:MM[:SS]), code, symptoms (yes/no), forehead and\n" +
+			"retest (object °C; empty: never presents / same as forehead), fault (nack, pec, flag, absent).",
+		setup: func(fs *flag.FlagSet, e *env) runFunc {
+			configPath := fs.String("config", "", "configuration `file` whose rules to check (default: the defaults, or /etc/thermogate/config.toml if it exists)")
+			visitorsPath := fs.String("visitors", "", "visitors CSV `file` (required)")
+			dbPath := fs.String("db", "", "database `file` to use, with its bookings; default a temporary one")
+			bookingsPath := fs.String("bookings", "", "bookings CSV or JSON `file` to import first")
+			noise := fs.Bool("noise", false, "add the sensor's usual noise to the readings (seeded: the same every run)")
+			ambient := fs.Float64("ambient", 22, "room temperature in °C")
+			return func(ctx context.Context, args []string) error {
+				if *visitorsPath == "" {
+					return usagef("--visitors FILE is required")
+				}
+				cfg, err := loadConfig(orDefault(*configPath), *configPath != "")
+				if err != nil {
+					return err
+				}
+				f, err := os.Open(*visitorsPath)
+				if err != nil {
+					return err
+				}
+				visitors, err := simulate.ParseVisitors(f, cfg.Location())
+				f.Close()
+				if err != nil {
+					return fmt.Errorf("%s: %w", *visitorsPath, err)
+				}
+
+				path := *dbPath
+				if path == "" {
+					dir, err := os.MkdirTemp("", "thermogate-simulate-")
+					if err != nil {
+						return err
+					}
+					defer os.RemoveAll(dir)
+					path = filepath.Join(dir, "simulate.db")
+				}
+				db, err := storage.Open(path, storage.Options{Location: cfg.Location()})
+				if err != nil {
+					return err
+				}
+				defer db.Close()
+				if *bookingsPath != "" {
+					data, err := readImportFile(*bookingsPath, e.stdin)
+					if err != nil {
+						return err
+					}
+					if _, err := (admin.Local{DB: db}).ImportBookings(ctx, admin.ImportRequest{Name: filepath.Base(*bookingsPath), Data: data}); err != nil {
+						return err
+					}
+				}
+
+				clk := clock.NewVirtual(visitors[0].At.Add(-time.Minute))
+				sim := mlxsim.New(&mlxsim.Opts{Clock: clk, Ambient: physic.ZeroCelsius + physic.Temperature(*ambient*1e9)})
+				if *noise {
+					sim.SetNoise(hw.SimNoise)
+				}
+				dev, _ := mlx90614.New(sim, nil)
+				sampler, err := sensor.NewSampler(dev, nil, clk, nil)
+				if err != nil {
+					return err
+				}
+				flow, err := kiosk.New(cfg.Kiosk(time.Time{}), db, sampler, clk, nil)
+				if err != nil {
+					return err
+				}
+				var results []simulate.Result
+				t0 := time.Now()
+				err = simulate.Run(ctx, simulate.Rig{Flow: flow, Sim: sim, Clock: clk}, visitors, func(r simulate.Result) error {
+					results = append(results, r)
+					return simulate.Encode(e.stdout, r)
+				})
+				if err != nil {
+					return err
+				}
+				where := "a temporary database, removed"
+				if *dbPath != "" {
+					where = path
+				}
+				fmt.Fprintf(e.stderr, "%d visitors in %.2f s: %s; screenings stored in %s\n",
+					len(results), time.Since(t0).Seconds(), simulate.Summary(results), where)
+				return nil
+			}
+		},
+	}
+}
+
+// orDefault is the configuration file to read: the one given, or the
+// system's.
+func orDefault(path string) string {
+	if path == "" {
+		return "/etc/thermogate/config.toml"
+	}
+	return path
+}

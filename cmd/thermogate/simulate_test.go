@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/storage"
+)
+
+func TestSimulateCommand(t *testing.T) {
+	bookings := writeFile(t, "b.csv", "code,start\nAB12CD,2026-11-24 09:00\nEF34GH,2026-11-24 09:15\n")
+	visitors := writeFile(t, "v.csv", "at,code,symptoms,forehead,retest,fault\n"+
+		"2026-11-24 09:00,ab-12-cd,no,35.3,,\n"+
+		"2026-11-24 09:10,EF34GH,no,36.4,35.4,\n"+
+		"2026-11-24 09:20,garbage!,no,,,\n")
+	db := filepath.Join(t.TempDir(), "sim.db")
+	cfg := writeFile(t, "c.toml", "[rule]\nthreshold_c = 37.5\n")
+	code, out, errs := runCLI(t, "", "simulate", "--config", cfg, "--visitors", visitors, "--bookings", bookings, "--db", db)
+	want := `{"at":"2026-11-24 09:00:00","code":"ab-12-cd","decision":"admit","reason":"ok","shown_c":36.8}
+{"at":"2026-11-24 09:10:00","code":"EF34GH","decision":"admit","reason":"ok","shown_c":36.9}
+{"at":"2026-11-24 09:20:00","code":"garbage!","decision":"deny","reason":"unknown_code","shown_c":null}
+`
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, stderr %q\n%s\nwant\n%s", code, errs, out, want)
+	}
+	if !strings.Contains(errs, "3 visitors") || !strings.Contains(errs, db) {
+		t.Fatalf("summary %q", errs)
+	}
+	d, err := storage.Open(db, storage.Options{Location: config.Default().Location()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	var stored []storage.Screening
+	d.Screenings(context.Background(), storage.NewDay(2026, 11, 24), func(s storage.Screening) error { stored = append(stored, s); return nil })
+	if len(stored) != 2 || stored[1].ThresholdC != 37.5 || !stored[1].Retest {
+		t.Fatalf("stored %+v", stored)
+	}
+
+	bad := writeFile(t, "bad.csv", "at,code\n2026-11-24 09:00,A\n2026-11-24 08:00,B\n")
+	if code, _, errs := runCLI(t, "", "simulate", "--visitors", bad); code != 1 || !strings.Contains(errs, "line 3") {
+		t.Fatalf("malformed visitors: exit %d %q", code, errs)
+	}
+	if code, _, errs := runCLI(t, "", "simulate"); code != 2 || !strings.Contains(errs, "--visitors") {
+		t.Fatalf("no visitors: exit %d %q", code, errs)
+	}
+}
