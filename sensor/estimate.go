@@ -110,3 +110,17 @@ func (m Model) Estimate(r Reading) Estimate {
 		Model:   m,
 	}
 }
+
+// Object is the inverse of Estimate: the object temperature that the model
+// turns into body at this ambient. The demo and the tests use it to present
+// a forehead that shows a chosen temperature.
+func (m Model) Object(body, ambient physic.Temperature) physic.Temperature {
+	switch m.Name {
+	case ModelOffset:
+		return body - physic.Temperature(math.Round(m.Param*float64(physic.Kelvin)))
+	case ModelHeatBalance:
+		// body = o + k(o − a)  ⇒  o = (body + k·a) / (1 + k)
+		return physic.Temperature(math.Round((float64(body) + m.Param*float64(ambient)) / (1 + m.Param)))
+	}
+	panic("BUG: sensor.Model " + m.Name + " was not built by NewModel")
+}

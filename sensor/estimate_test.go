@@ -53,3 +53,16 @@ func TestNewModelRefuses(t *testing.T) {
 		}
 	}
 }
+
+func TestModelObjectInvertsEstimate(t *testing.T) {
+	amb := c(21.01)
+	for _, m := range []sensor.Model{{Name: "offset", Version: 1, Param: 1.5}, {Name: "heat-balance", Version: 1, Param: 0.14}} {
+		for _, body := range []float64{36.6, 37.3, 38.2} {
+			obj := m.Object(c(body), amb)
+			got := m.Estimate(sensor.Reading{Object: obj, Ambient: amb}).Body
+			if d := got - c(body); d < -2 || d > 2 { // nanokelvins of rounding
+				t.Errorf("%s: Object(%v) = %s estimates back to %s", m, body, obj, got)
+			}
+		}
+	}
+}
