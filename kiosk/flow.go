@@ -655,8 +655,12 @@ func (f *Flow) decideLocked(decision, reason string, rd *reading, o decideOpts) 
 		return
 	}
 	out.ScreeningID = id
+	shownLog := "none"
+	if shown != nil {
+		shownLog = shown.String()
+	}
 	f.log.Info("screening", "id", id, "code", rec.Code, "decision", decision, "reason", reason,
-		"shown_c", rec.ShownC, "retest", o.retest, "guard", o.guard)
+		"shown_c", shownLog, "retest", o.retest, "guard", o.guard)
 	f.show(Decision)
 	f.st.Outcome = out
 	f.st.Until = now.Add(f.cfg.DecisionTime)
