@@ -1,0 +1,95 @@
+package ui
+
+import (
+	"fmt"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+	"periph.io/x/conn/v3/physic"
+
+	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/sensor/mlxsim"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// DemoOptions describes the demo's scene for its panel.
+type DemoOptions struct {
+	Sim      *mlxsim.Sim
+	Model    sensor.Model       // to present a forehead that shows a chosen temperature
+	Ambient  physic.Temperature // the simulated room
+	Bookings []storage.Booking  // today's sample bookings, to show their codes
+	Location *time.Location
+	Guard    string // the demo guard's name and PIN
+	PIN      string
+}
+
+// DemoPanel is the demo's control window content (demo only): present a
+// normal or a feverish forehead, take it away, break the sensor or heat the
+// room, and see today's booking codes and the guard's PIN.
+func DemoPanel(o DemoOptions) fyne.CanvasObject {
+	status := widget.NewLabel("Nothing in front of the sensor.")
+	status.Wrapping = fyne.TextWrapWord
+	present := func(body float64, what string) func() {
+		return func() {
+			o.Sim.Present(o.Model.Object(physic.ZeroCelsius+physic.Temperature(body*1e9), o.Ambient))
+			status.SetText(fmt.Sprintf("%s in front of the sensor: it should show %.1f °C.", what, body))
+		}
+	}
+	fault := func(f mlxsim.Fault, what string) func() {
+		return func() {
+			o.Sim.SetFault(f)
+			status.SetText(what)
+		}
+	}
+	room := func(c float64) func() {
+		return func() {
+			o.Sim.SetAmbient(physic.ZeroCelsius + physic.Temperature(c*1e9))
+			status.SetText(fmt.Sprintf("Room at %.0f °C.", c))
+		}
+	}
+	small := func(label string, tapped func()) fyne.CanvasObject { return widget.NewButton(label, tapped) }
+	codes := widget.NewLabel(demoCodes(o))
+	codes.TextStyle = fyne.TextStyle{Monospace: true}
+	return container.NewBorder(
+		container.NewVBox(
+			widget.NewLabelWithStyle("Demo panel", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+			container.NewGridWithColumns(2,
+				small("Normal forehead (36.6 °C)", present(36.6, "A healthy forehead")),
+				small("Feverish forehead (38.2 °C)", present(38.2, "A feverish forehead")),
+				small("Borderline (37.3 °C)", present(37.3, "A forehead at the threshold")),
+				small("Remove forehead", func() { o.Sim.Remove(); status.SetText("Nothing in front of the sensor.") }),
+				small("Sensor fault: no answer", fault(mlxsim.NACK, "The sensor does not answer (NACK).")),
+				small("Sensor unplugged", fault(mlxsim.Absent, "No sensor on the bus.")),
+				small("Sensor healthy", fault(mlxsim.None, "The sensor answers again.")),
+				small("Room too warm (35 °C)", room(35)),
+				small("Room normal (22 °C)", room(22)),
+			),
+			status,
+			widget.NewLabelWithStyle(fmt.Sprintf("Guard %s, PIN %s: hold the top-left corner of the kiosk for 2 s.", o.Guard, o.PIN),
+				fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
+			widget.NewSeparator(),
+			widget.NewLabelWithStyle("Today's booking codes (slot ± 15 min):", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		), nil, nil, nil,
+		container.NewVScroll(codes))
+}
+
+func demoCodes(o DemoOptions) string {
+	s := ""
+	for i, b := range o.Bookings {
+		note := ""
+		switch {
+		case b.Status == storage.StatusCancelled:
+			note = " (cancelled)"
+		case b.Lang != "":
+			note = " (" + LanguageNames[b.Lang] + ")"
+		}
+		sep := "   "
+		if i%3 == 2 {
+			sep = "\n"
+		}
+		s += fmt.Sprintf("%s %s%s%s", b.Start.In(o.Location).Format("15:04"), b.Code, note, sep)
+	}
+	return s
+}

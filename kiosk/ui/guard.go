@@ -1,0 +1,262 @@
+package ui
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// tg is a guard screen's text: in the kiosk's default language, whatever the
+// visitor chose.
+func (u *UI) tg(key string, args ...string) string {
+	return u.cat.T(u.flow.Config().Lang, key, args...)
+}
+
+func (u *UI) guardFrame(title string, body fyne.CanvasObject, bottom ...fyne.CanvasObject) fyne.CanvasObject {
+	return container.NewBorder(para(title, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+		container.NewHBox(bottom...), nil, nil, body)
+}
+
+func (u *UI) closeGuard() fyne.CanvasObject {
+	return touch(button(u.tg("common.cancel"), false, func() { _ = u.flow.GuardClose() }))
+}
+
+func (u *UI) guardPINScreen() fyne.CanvasObject {
+	if u.guardName == "" {
+		return u.guardNamesScreen()
+	}
+	msg, col := u.tg("guard.enter_pin", "name", u.guardName), theme.ColorNameForeground
+	switch {
+	case u.checking:
+		msg = u.tg("guard.checking")
+	case u.st.Notice == kiosk.NoticeLocked:
+		msg, col = u.tg("notice.locked", "time", u.st.Until.In(u.flow.Config().Location).Format("15:04:05")), theme.ColorNameError
+	case u.st.Notice == kiosk.NoticeWrongPIN:
+		msg, col = u.tg("notice.wrong_pin")+" "+u.tg("guard.enter_pin", "name", u.guardName), theme.ColorNameError
+	case u.guardErr != "":
+		msg, col = u.guardErr, theme.ColorNameError
+	}
+	dots := strings.Repeat("● ", len(u.pin))
+	if dots == "" {
+		dots = "–"
+	}
+	back := touch(button(u.tg("common.back"), false, func() {
+		u.guardName, u.pin = "", nil
+		u.rebuild()
+	}))
+	left := container.NewBorder(container.NewVBox(
+		para(msg, sizeBody, col, col == theme.ColorNameError, fyne.TextAlignLeading),
+		para(dots, sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter),
+	), container.NewGridWithColumns(2, back, u.closeGuard()), nil, nil)
+	var keys []fyne.CanvasObject
+	for _, r := range "123456789" {
+		keys = append(keys, button(string(r), false, func() { u.pinKey(r) }))
+	}
+	del := widget.NewButtonWithIcon("", iconBackspace, func() {
+		if len(u.pin) > 0 {
+			u.pin = u.pin[:len(u.pin)-1]
+			u.rebuild()
+		}
+	})
+	ok := button(u.tg("code.ok"), true, u.submitPIN)
+	if u.checking || u.st.Notice == kiosk.NoticeLocked {
+		ok.Disable()
+	}
+	keys = append(keys, del, button("0", false, func() { u.pinKey('0') }), ok)
+	return u.guardFrame(u.tg("guard.title"), newSplit(0.4, left, container.New(keyGrid{3, 3}, keys...)))
+}
+
+func (u *UI) guardNamesScreen() fyne.CanvasObject {
+	names, err := u.flow.GuardNames()
+	var body fyne.CanvasObject
+	switch {
+	case err != nil:
+		body = para(u.tg("guard.error", "error", err.Error()), sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading)
+	case len(names) == 0:
+		body = para(u.tg("guard.no_guards"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading)
+	default:
+		var bs []fyne.CanvasObject
+		for _, n := range names {
+			bs = append(bs, touch(button(n, false, func() {
+				u.guardName = n
+				u.rebuild()
+			})))
+		}
+		body = container.NewVScroll(container.New(layout2col{}, bs...))
+	}
+	return u.guardFrame(u.tg("guard.choose_name"), body, u.closeGuard())
+}
+
+func (u *UI) pinKey(r rune) {
+	if len(u.pin) < 8 && !u.checking {
+		u.pin = append(u.pin, r)
+		u.rebuild()
+	}
+}
+
+// submitPIN checks the PIN off the UI thread: argon2id takes a noticeable
+// moment on a Raspberry Pi, on purpose.
+func (u *UI) submitPIN() {
+	if len(u.pin) == 0 || u.checking {
+		return
+	}
+	name, pin := u.guardName, string(u.pin)
+	u.pin, u.checking, u.guardErr = nil, true, ""
+	u.rebuild()
+	u.opts.Async(func() {
+		err := u.flow.GuardLogin(name, pin)
+		done := func() {
+			u.checking = false
+			if err != nil && !errors.Is(err, kiosk.ErrLocked) && !errors.Is(err, storage.ErrBadPIN) && !errors.Is(err, kiosk.ErrNotNow) {
+				u.guardErr = u.tg("guard.error", "error", err.Error())
+			}
+			u.rebuild()
+		}
+		if u.live.Load() {
+			fyne.Do(done)
+		} else {
+			done()
+		}
+	})
+}
+
+func (u *UI) guardMenuScreen() fyne.CanvasObject {
+	switch u.page {
+	case "admit", "walk_in":
+		return u.reasonPage(kiosk.AdmitReasons)
+	case "deny":
+		return u.reasonPage(kiosk.DenyReasons)
+	case "clinical":
+		return u.clinicalPage()
+	}
+	visitor := u.tg("guard.no_visitor")
+	if u.st.HasVisitor {
+		visitor = u.tg("guard.visitor", "code", u.st.Code)
+	}
+	page := func(p string) func() { return func() { u.page, u.guardErr = p, ""; u.rebuild() } }
+	var bs []fyne.CanvasObject
+	if u.st.HasVisitor {
+		bs = append(bs, touch(button(u.tg("guard.admit"), true, page("admit"))), touch(button(u.tg("guard.deny"), true, page("deny"))))
+	}
+	bs = append(bs, touch(button(u.tg("guard.clinical"), false, page("clinical"))), touch(button(u.tg("guard.walk_in"), false, page("walk_in"))))
+	if u.st.Resume == kiosk.OutOfService {
+		bs = append(bs, touch(button(u.tg("guard.in_service"), false, u.guardDo(u.flow.GuardBackInService))))
+	} else {
+		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(u.flow.GuardOutOfService))))
+	}
+	bs = append(bs, touch(button(u.tg("guard.logout"), false, func() { _ = u.flow.GuardClose() })))
+	body := container.NewBorder(u.guardMessage(visitor), nil, nil, nil, container.NewVScroll(container.New(layout2col{}, bs...)))
+	return u.guardFrame(u.tg("guard.menu_title", "name", u.st.Guard), body)
+}
+
+// guardMessage is a line on the guard menu, or the last error in its place.
+func (u *UI) guardMessage(text string) fyne.CanvasObject {
+	if u.guardErr != "" {
+		return para(u.guardErr, sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading)
+	}
+	return para(text, sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading)
+}
+
+// guardDo runs a guard action; an error stays on the menu in words.
+func (u *UI) guardDo(action func() error) func() {
+	return func() {
+		if err := action(); err != nil {
+			u.guardErr = u.tg("guard.error", "error", err.Error())
+			u.rebuild()
+		}
+	}
+}
+
+func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
+	act := map[string]func(string) error{"admit": u.flow.GuardAdmit, "deny": u.flow.GuardDeny, "walk_in": u.flow.GuardWalkIn}[u.page]
+	var bs []fyne.CanvasObject
+	for _, r := range reasons {
+		bs = append(bs, touch(button(u.tg("override."+r), false, u.guardDo(func() error { return act(r) }))))
+	}
+	back := touch(button(u.tg("common.back"), false, func() { u.page = ""; u.rebuild() }))
+	title := u.tg("guard." + u.page)
+	return u.guardFrame(title, container.NewBorder(u.guardMessage(u.tg("guard.choose_reason")), nil, nil, nil,
+		container.NewVScroll(container.New(layout2col{}, bs...))), back)
+}
+
+func (u *UI) clinicalPage() fyne.CanvasObject {
+	value := string(u.clinical)
+	if value == "" {
+		value = "–"
+	}
+	rangeText := u.tg("guard.clinical_range", "min", fmt.Sprintf("%.1f", kiosk.ClinicalMinC), "max", fmt.Sprintf("%.1f", kiosk.ClinicalMaxC))
+	back := touch(button(u.tg("common.back"), false, func() { u.page, u.clinical = "", nil; u.rebuild() }))
+	save := touch(button(u.tg("guard.save"), true, u.guardDo(func() error {
+		c, err := strconv.ParseFloat(string(u.clinical), 64)
+		if err != nil {
+			return fmt.Errorf("%q: %s", string(u.clinical), rangeText)
+		}
+		return u.flow.GuardClinical(c)
+	})))
+	left := container.NewBorder(
+		container.NewVBox(u.guardMessage(rangeText), para(value+" °C", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)),
+		container.NewGridWithColumns(2, back, save), nil, nil)
+	var keys []fyne.CanvasObject
+	add := func(r rune) {
+		if len(u.clinical) < 4 && (r != '.' || !strings.ContainsRune(string(u.clinical), '.')) {
+			u.clinical = append(u.clinical, r)
+			u.rebuild()
+		}
+	}
+	for _, r := range "123456789.0" {
+		keys = append(keys, button(string(r), false, func() { add(r) }))
+	}
+	keys = append(keys, widget.NewButtonWithIcon("", iconBackspace, func() {
+		if len(u.clinical) > 0 {
+			u.clinical = u.clinical[:len(u.clinical)-1]
+			u.rebuild()
+		}
+	}))
+	return u.guardFrame(u.tg("guard.clinical_title"), newSplit(0.45, left, container.New(keyGrid{3, 3}, keys...)))
+}
+
+// layout2col stacks buttons in two columns when wide, one when narrow, each
+// at its minimum height.
+type layout2col struct{}
+
+func (layout2col) cols(w float32) int {
+	if w >= 2*TouchSize*3 {
+		return 2
+	}
+	return 1
+}
+
+func (l layout2col) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	cols := l.cols(size.Width)
+	w := (size.Width - pad*float32(cols-1)) / float32(cols)
+	y := float32(0)
+	for i := 0; i < len(objs); i += cols {
+		h := float32(0)
+		for j := i; j < min(i+cols, len(objs)); j++ {
+			h = max(h, objs[j].MinSize().Height)
+		}
+		for j := i; j < min(i+cols, len(objs)); j++ {
+			objs[j].Move(fyne.NewPos(float32(j-i)*(w+pad), y))
+			objs[j].Resize(fyne.NewSize(w, h))
+		}
+		y += h + pad
+	}
+}
+
+func (l layout2col) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w, h float32
+	for _, o := range objs {
+		m := o.MinSize()
+		w, h = max(w, m.Width), h+m.Height+pad
+	}
+	return fyne.NewSize(w, max(0, h-pad))
+}

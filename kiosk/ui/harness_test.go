@@ -1,0 +1,248 @@
+package ui
+
+import (
+	"context"
+	"math"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+	"periph.io/x/conn/v3/physic"
+
+	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/sensor/mlx90614"
+	"github.com/thermogate/thermogate/sensor/mlxsim"
+	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/storage/storagetest"
+)
+
+// panel is one of the two official Raspberry Pi touchscreens, with the
+// scale Fyne gives it from its DPI (see theme.go).
+type panel struct {
+	name  string
+	px    fyne.Size
+	scale float32
+}
+
+var panels = []panel{
+	{"800x480", fyne.NewSize(800, 480), 1.1},   // 7" display, 133 dpi
+	{"720x1280", fyne.NewSize(720, 1280), 1.7}, // Touch Display 2, 208 dpi
+}
+
+var (
+	vilnius, _ = time.LoadLocation("Europe/Vilnius")
+	t0         = time.Date(2026, 11, 24, 10, 0, 0, 0, vilnius)
+)
+
+func c(deg float64) physic.Temperature {
+	return physic.ZeroCelsius + physic.Temperature(math.Round(deg*1e9))
+}
+
+// TestMain runs every test on one Fyne test app: a new app per screen would
+// throw away the rendered icons and fonts each time and make the suite slow.
+func TestMain(m *testing.M) {
+	test.NewApp()
+	os.Exit(m.Run())
+}
+
+// harness is the touchscreen on a test window, over the real flow, the real
+// driver on the simulator and an in-memory store, on a virtual clock.
+type harness struct {
+	t     testing.TB
+	win   fyne.Window
+	clk   *clock.Virtual
+	sim   *mlxsim.Sim
+	store *storagetest.Mem
+	flow  *kiosk.Flow
+	ui    *UI
+}
+
+func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
+	t.Helper()
+	h := &harness{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
+	h.sim = mlxsim.New(&mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)})
+	dev, err := mlx90614.New(h.sim, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := sensor.NewSampler(dev, nil, h.clk, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := kiosk.DefaultConfig()
+	cfg.Location = vilnius
+	if mod != nil {
+		mod(&cfg)
+	}
+	if h.flow, err = kiosk.New(cfg, h.store, s, h.clk, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive})
+	h.store.PutBooking(storage.Booking{Code: "4711", Start: t0, Minutes: 15, Status: storage.StatusActive})
+	h.store.PutGuard("Ona", "4826")
+	h.store.PutGuard("Jonas", "7391")
+
+	h.win = test.NewWindow(nil)
+	t.Cleanup(h.win.Close)
+	h.win.Canvas().(test.WindowlessCanvas).SetScale(p.scale)
+	h.win.Resize(fyne.NewSize(p.px.Width/p.scale, p.px.Height/p.scale))
+	if h.ui, err = New(h.win, h.flow, Options{Clock: h.clk, Async: func(f func()) { f() }}); err != nil {
+		t.Fatal(err)
+	}
+	h.win.Resize(fyne.NewSize(p.px.Width/p.scale, p.px.Height/p.scale))
+	return h
+}
+
+// placed is an object on screen at its absolute position; scrolled if it
+// lies inside a scroll container, where it may reach past the screen.
+type placed struct {
+	obj      fyne.CanvasObject
+	pos      fyne.Position
+	scrolled bool
+}
+
+// objects returns every visible object on the canvas, laid out.
+func (h *harness) objects() []placed {
+	var out []placed
+	var walk func(o fyne.CanvasObject, at fyne.Position, scrolled bool)
+	walk = func(o fyne.CanvasObject, at fyne.Position, scrolled bool) {
+		if o == nil || !o.Visible() {
+			return
+		}
+		abs := at.Add(o.Position())
+		out = append(out, placed{o, abs, scrolled})
+		_, isScroll := o.(*container.Scroll)
+		switch x := o.(type) {
+		case *fyne.Container:
+			for _, ch := range x.Objects {
+				walk(ch, abs, scrolled)
+			}
+		case fyne.Widget:
+			for _, ch := range test.WidgetRenderer(x).Objects() {
+				walk(ch, abs, scrolled || isScroll)
+			}
+		}
+	}
+	walk(h.win.Content(), fyne.Position{}, false)
+	return out
+}
+
+// texts returns every text on screen, a no-break space read as a space.
+func (h *harness) texts() []string {
+	var out []string
+	for _, p := range h.objects() {
+		switch x := p.obj.(type) {
+		case *widget.RichText:
+			out = append(out, x.String())
+		case *widget.Button:
+			if x.Text != "" {
+				out = append(out, x.Text)
+			}
+		case *canvas.Text:
+			out = append(out, x.Text)
+		}
+	}
+	for i := range out {
+		out[i] = strings.ReplaceAll(out[i], "\u00a0", " ")
+	}
+	return out
+}
+
+// shows reports whether s is on screen.
+func (h *harness) shows(s string) bool {
+	for _, t := range h.texts() {
+		if strings.Contains(t, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func (h *harness) mustShow(texts ...string) {
+	h.t.Helper()
+	for _, s := range texts {
+		if !h.shows(s) {
+			h.t.Fatalf("%q not on the %s screen; it shows %q", s, h.flow.State().Screen, h.texts())
+		}
+	}
+}
+
+// tap taps the button labelled label (the catalog's text for key in lang).
+func (h *harness) tap(label string) {
+	h.t.Helper()
+	for _, p := range h.objects() {
+		if b, ok := p.obj.(*widget.Button); ok && b.Text == label && !b.Disabled() {
+			test.Tap(b)
+			return
+		}
+	}
+	h.t.Fatalf("no button %q on the %s screen; it shows %q", label, h.flow.State().Screen, h.texts())
+}
+
+// tr is the catalog's text in the screen's language.
+func (h *harness) tr(key string, args ...string) string { return h.ui.t(key, args...) }
+
+// typeKeys taps keypad keys, switching between digits and letters.
+func (h *harness) typeKeys(code string) {
+	h.t.Helper()
+	for _, r := range code {
+		isLetter := r >= 'A' && r <= 'Z'
+		if isLetter != h.ui.letters {
+			if isLetter {
+				h.tap(h.tr("code.letters"))
+			} else {
+				h.tap(h.tr("code.digits"))
+			}
+		}
+		h.tap(string(r))
+	}
+}
+
+// scan types like a USB barcode scanner: the characters, then Enter.
+func (h *harness) scan(s string) {
+	for _, r := range s {
+		h.win.Canvas().OnTypedRune()(r)
+	}
+	h.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+}
+
+// forehead presents a forehead reading obj, arriving now, and measures.
+func (h *harness) forehead(obj float64) {
+	h.t.Helper()
+	h.sim.Schedule(mlxsim.Visit{Arrive: h.clk.Now().Add(500 * time.Millisecond), Object: c(obj)})
+	if err := h.flow.Measure(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+	h.sim.Remove()
+}
+
+// longPress holds the guard's corner for d.
+func (h *harness) longPress(d time.Duration) {
+	for _, p := range h.objects() {
+		if hs, ok := p.obj.(*hotspot); ok {
+			hs.MouseDown(&desktop.MouseEvent{})
+			h.clk.Advance(d)
+			hs.MouseUp(&desktop.MouseEvent{})
+			return
+		}
+	}
+	h.t.Fatal("no guard hotspot on screen")
+}
+
+func (h *harness) screen() kiosk.Screen { return h.flow.State().Screen }
+
+func (h *harness) want(s kiosk.Screen) {
+	h.t.Helper()
+	if got := h.screen(); got != s {
+		h.t.Fatalf("screen %s, want %s", got, s)
+	}
+}

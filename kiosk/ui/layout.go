@@ -1,0 +1,131 @@
+package ui
+
+import (
+	"image/color"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+const pad = 8
+
+// Text sizes the theme answers for RichText segments.
+const (
+	sizeHuge     fyne.ThemeSizeName = "thermogate-huge"
+	sizeHeadline fyne.ThemeSizeName = "thermogate-headline"
+	sizeBody     fyne.ThemeSizeName = "thermogate-body"
+	sizeSmall    fyne.ThemeSizeName = "thermogate-small"
+)
+
+// para is wrapped text. A temperature never wraps away from its unit.
+func para(s string, size fyne.ThemeSizeName, col fyne.ThemeColorName, bold bool, align fyne.TextAlign) *widget.RichText {
+	s = strings.ReplaceAll(s, " °C", "\u00a0°C")
+	rt := widget.NewRichText(&widget.TextSegment{Text: s, Style: widget.RichTextStyle{
+		Alignment: align, ColorName: col, SizeName: size, TextStyle: fyne.TextStyle{Bold: bold},
+	}})
+	rt.Wrapping = fyne.TextWrapWord
+	return rt
+}
+
+// atLeast gives obj a minimum size.
+func atLeast(obj fyne.CanvasObject, w, h float32) fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(w, h))
+	return container.NewStack(r, obj)
+}
+
+// button is a touch target of at least TouchSize in both directions.
+func button(label string, primary bool, tapped func()) *widget.Button {
+	b := widget.NewButton(label, tapped)
+	if primary {
+		b.Importance = widget.HighImportance
+	}
+	return b
+}
+
+func touch(b fyne.CanvasObject) fyne.CanvasObject { return atLeast(b, TouchSize, TouchSize) }
+
+func icon(res fyne.Resource, side float32) *canvas.Image {
+	img := canvas.NewImageFromResource(res)
+	img.FillMode = canvas.ImageFillContain
+	img.SetMinSize(fyne.NewSize(side, side))
+	return img
+}
+
+// split lays out two objects side by side when it is wider than tall (the
+// first taking ratio of the width) and one above the other when it is
+// taller (the first at its minimum height): one screen serves the 800×480
+// landscape and the 720×1280 portrait panel.
+type split struct{ ratio float32 }
+
+func newSplit(ratio float32, a, b fyne.CanvasObject) *fyne.Container {
+	return container.New(split{ratio}, a, b)
+}
+
+func (l split) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	a, b := objs[0], objs[1]
+	if size.Width >= size.Height {
+		wa := (size.Width - pad) * l.ratio
+		a.Move(fyne.NewPos(0, 0))
+		a.Resize(fyne.NewSize(wa, size.Height))
+		b.Move(fyne.NewPos(wa+pad, 0))
+		b.Resize(fyne.NewSize(size.Width-wa-pad, size.Height))
+		return
+	}
+	// Wrapped text knows its height only once it knows its width: lay the
+	// top part out at full width before asking how tall it must be.
+	a.Resize(size)
+	ha := min(a.MinSize().Height, size.Height)
+	a.Move(fyne.NewPos(0, 0))
+	a.Resize(fyne.NewSize(size.Width, ha))
+	b.Move(fyne.NewPos(0, ha+pad))
+	b.Resize(fyne.NewSize(size.Width, max(0, size.Height-ha-pad)))
+}
+
+func (l split) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	a, b := objs[0].MinSize(), objs[1].MinSize()
+	return fyne.NewSize(max(a.Width, b.Width), max(a.Height, b.Height))
+}
+
+// keyGrid lays out keys in as many columns as fit at MinTouch (between
+// minCols and maxCols) and rows of equal height filling the space.
+type keyGrid struct{ minCols, maxCols int }
+
+func (g keyGrid) cols(w float32) int {
+	n := int((w + pad) / (MinTouch + pad))
+	return max(g.minCols, min(g.maxCols, n))
+}
+
+func (g keyGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	cols := g.cols(size.Width)
+	rows := (len(objs) + cols - 1) / cols
+	w := (size.Width - pad*float32(cols-1)) / float32(cols)
+	h := (size.Height - pad*float32(rows-1)) / float32(rows)
+	for i, o := range objs {
+		r, c := i/cols, i%cols
+		o.Move(fyne.NewPos(float32(c)*(w+pad), float32(r)*(h+pad)))
+		o.Resize(fyne.NewSize(w, h))
+	}
+}
+
+func (g keyGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	cols := g.minCols
+	rows := (len(objs) + cols - 1) / cols
+	return fyne.NewSize(float32(cols)*(TouchSize+pad)-pad, float32(rows)*(TouchSize+pad)-pad)
+}
+
+// corner places its only object in the top-left corner at a fixed size:
+// the guard's discreet long-press target over the screen.
+type corner struct{ side float32 }
+
+func (c corner) Layout(objs []fyne.CanvasObject, _ fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(fyne.NewSize(c.side, c.side))
+	}
+}
+
+func (c corner) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 0) }

@@ -1,0 +1,147 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/sensor/mlxsim"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// scenario brings the kiosk to one screen the way a visitor or a guard
+// would. The layout tests and `make screenshots` go through all of them.
+type scenario struct {
+	name string
+	run  func(h *harness)
+}
+
+func withBooking(code string, mod func(*storage.Booking)) func(h *harness) {
+	return func(h *harness) {
+		b := storage.Booking{Code: code, Start: t0, Minutes: 15, Status: storage.StatusActive}
+		mod(&b)
+		h.store.PutBooking(b)
+		h.flow.EnterCode(code)
+	}
+}
+
+func toMeasure(h *harness) {
+	h.flow.EnterCode("AB12CD")
+	h.flow.AnswerSymptoms(false)
+}
+
+func toRetest(h *harness) {
+	toMeasure(h)
+	h.forehead(36.51) // 38.0 °C
+}
+
+func loggedIn(h *harness) {
+	h.longPress(2 * time.Second)
+	h.tap("Ona")
+	for _, r := range "4826" {
+		h.tap(string(r))
+	}
+	h.tap(h.ui.tg("code.ok"))
+}
+
+var scenarios = []scenario{
+	{"idle", func(h *harness) {}},
+	{"language", func(h *harness) {
+		h.flow.Start()
+		h.tap(strings.ToUpper(h.flow.State().Lang))
+	}},
+	{"code", func(h *harness) {
+		h.flow.Start()
+		h.typeKeys("4711")
+	}},
+	{"code-letters", func(h *harness) {
+		h.flow.Start()
+		h.typeKeys("AB12C")
+	}},
+	{"code-refused", func(h *harness) { h.scan("AB<12") }},
+	{"symptoms", func(h *harness) { h.flow.EnterCode("AB12CD") }},
+	{"measure", toMeasure},
+	{"measure-progress", func(h *harness) {
+		toMeasure(h)
+		// Stop half way through the window, as the screen looks then.
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		h.flow.Observe(func(st kiosk.State) {
+			if st.Progress.Fraction >= 0.5 {
+				cancel()
+			}
+		})
+		h.sim.Schedule(mlxsim.Visit{Arrive: h.clk.Now().Add(500 * time.Millisecond), Object: c(35.51)})
+		h.flow.Measure(ctx)
+	}},
+	{"measure-again", func(h *harness) {
+		toMeasure(h)
+		h.forehead(31.01) // 32.5 °C: too cold, come closer
+	}},
+	{"retest", toRetest},
+	{"decision-admit-ok", func(h *harness) {
+		toMeasure(h)
+		h.forehead(35.51)
+	}},
+	{"decision-deny-fever", func(h *harness) {
+		toRetest(h)
+		h.clk.Advance(time.Minute)
+		h.flow.Tick()
+		h.forehead(36.31) // 37.8 °C on the retest
+	}},
+	{"decision-deny-symptoms", func(h *harness) {
+		h.flow.EnterCode("AB12CD")
+		h.flow.AnswerSymptoms(true)
+	}},
+	{"decision-deny-unknown_code", func(h *harness) { h.flow.EnterCode("ZZ9999") }},
+	{"decision-deny-too_early", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(time.Hour) })},
+	{"decision-deny-too_late", withBooking("LATE01", func(b *storage.Booking) { b.Start = t0.Add(-time.Hour) })},
+	{"decision-deny-not_today", withBooking("TMRW01", func(b *storage.Booking) { b.Start = t0.AddDate(0, 0, 1) })},
+	{"decision-deny-already_used", withBooking("USED01", func(b *storage.Booking) { b.UsedAt = t0.Add(-time.Hour) })},
+	{"decision-deny-cancelled", withBooking("CANC01", func(b *storage.Booking) { b.Status = storage.StatusCancelled })},
+	{"decision-refer-no_reading", func(h *harness) {
+		toMeasure(h)
+		for range 3 {
+			h.flow.Measure(context.Background())
+		}
+	}},
+	{"decision-admit-guard", func(h *harness) {
+		h.flow.EnterCode("AB12CD")
+		h.flow.AnswerSymptoms(true)
+		loggedIn(h)
+		h.tap(h.ui.tg("guard.admit"))
+		h.tap(h.ui.tg("override.clinical_normal"))
+	}},
+	{"out-of-service-sensor", func(h *harness) {
+		h.sim.SetFault(mlxsim.Absent)
+		h.flow.Probe()
+	}},
+	{"guard-names", func(h *harness) { h.longPress(2 * time.Second) }},
+	{"guard-pin", func(h *harness) {
+		h.longPress(2 * time.Second)
+		h.tap("Ona")
+		h.tap("1")
+		h.tap(h.ui.tg("code.ok"))
+		h.tap("4")
+		h.tap("8")
+	}},
+	{"guard-menu", func(h *harness) {
+		h.flow.EnterCode("AB12CD")
+		h.flow.AnswerSymptoms(true)
+		loggedIn(h)
+	}},
+	{"guard-reasons", func(h *harness) {
+		h.flow.EnterCode("AB12CD")
+		h.flow.AnswerSymptoms(true)
+		loggedIn(h)
+		h.tap(h.ui.tg("guard.deny"))
+	}},
+	{"guard-clinical", func(h *harness) {
+		loggedIn(h)
+		h.tap(h.ui.tg("guard.clinical"))
+		for _, r := range "37.8" {
+			h.tap(string(r))
+		}
+	}},
+}

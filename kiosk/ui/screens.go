@@ -1,0 +1,268 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// frame is a visitor screen: a header and the body below.
+func (u *UI) frame(title string, body fyne.CanvasObject, cancel bool) fyne.CanvasObject {
+	return container.NewBorder(u.header(para(title, sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading), cancel), nil, nil, nil, body)
+}
+
+// header puts Cancel (if wanted) and the language button beside what leads
+// it; on a portrait panel they get a row of their own above it, or the
+// headline would wrap into a column of single words.
+func (u *UI) header(lead fyne.CanvasObject, cancel bool) fyne.CanvasObject {
+	tools := container.NewHBox()
+	if cancel {
+		tools.Add(touch(button(u.t("common.cancel"), false, func() {
+			u.code = u.code[:0]
+			_ = u.flow.Cancel()
+		})))
+	}
+	if u.portrait() {
+		return container.NewVBox(container.NewBorder(nil, nil, tools, u.langButton()), lead)
+	}
+	tools.Add(u.langButton())
+	return container.NewBorder(nil, nil, nil, tools, lead)
+}
+
+// portrait reports whether the screen is taller than wide: the 720×1280
+// panel. Screens are rebuilt on every change of state, so a demo window that
+// is resized follows at the next one.
+func (u *UI) portrait() bool {
+	sz := u.win.Canvas().Size()
+	return sz.Height > sz.Width
+}
+
+// langButton opens the language chooser: a globe and the current language.
+func (u *UI) langButton() fyne.CanvasObject {
+	b := widget.NewButtonWithIcon(strings.ToUpper(u.st.Lang), iconGlobe, func() {
+		u.langOpen = true
+		u.rebuild()
+	})
+	return atLeast(b, 1.5*TouchSize, TouchSize)
+}
+
+func (u *UI) languageScreen() fyne.CanvasObject {
+	back := touch(button(u.t("common.back"), false, func() {
+		u.langOpen = false
+		u.rebuild()
+	}))
+	return container.NewBorder(
+		para(u.t("idle.language"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+		container.NewHBox(back), nil, nil,
+		u.languageButtons())
+}
+
+// languageButtons are the four languages by their own names; the current
+// one stands out.
+func (u *UI) languageButtons() fyne.CanvasObject {
+	var bs []fyne.CanvasObject
+	for _, l := range Languages {
+		b := button(LanguageNames[l], l == u.st.Lang, func() {
+			u.langOpen = false
+			_ = u.flow.SetLang(l)
+		})
+		bs = append(bs, touch(b))
+	}
+	return container.New(keyGrid{2, 2}, bs...)
+}
+
+func (u *UI) idleScreen() fyne.CanvasObject {
+	step := func(res fyne.Resource, key string) fyne.CanvasObject {
+		return container.NewBorder(nil, nil, icon(res, 44), nil, para(u.t(key), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading))
+	}
+	title := para(u.t("idle.title"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading)
+	steps := container.NewVBox(
+		step(iconCode, "idle.step_code"),
+		step(iconMask, "idle.step_mask"),
+		step(iconDistance, "idle.step_distance"),
+		step(iconHands, "idle.step_hands"),
+	)
+	start := button(u.t("idle.start"), true, func() { _ = u.flow.Start() })
+	hint := para(u.t("idle.scan_hint"), sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignCenter)
+	if u.portrait() { // Start beside the languages, as tall as both their rows
+		return container.NewBorder(title, container.NewVBox(
+			container.NewBorder(nil, nil, atLeast(start, 1.8*TouchSize, TouchSize), nil, u.languageButtons()), hint), nil, nil, steps)
+	}
+	return container.NewBorder(title, nil, nil, nil,
+		newSplit(0.6, steps, container.NewVBox(atLeast(start, TouchSize, 1.2*TouchSize), hint, u.languageButtons())))
+}
+
+func (u *UI) codeScreen() fyne.CanvasObject {
+	msg := u.t("code.hint")
+	col := theme.ColorNameForeground
+	switch {
+	case u.full:
+		msg, col = u.t("code.full", "max", fmt.Sprint(storage.MaxCodeLen)), theme.ColorNameError
+	case u.st.Notice != "":
+		msg, col = u.t("notice."+u.st.Notice), theme.ColorNameError
+	}
+	message := para(msg, sizeSmall, col, col == theme.ColorNameError, fyne.TextAlignLeading)
+	ok := touch(button(u.t("code.ok"), true, func() {
+		if len(u.code) > 0 {
+			u.submitCode()
+		}
+	}))
+	title := para(u.t("code.title"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading)
+	switch {
+	case u.portrait():
+		top := container.NewVBox(container.NewBorder(nil, nil, nil, ok, u.codeField()), message)
+		if !u.letters {
+			top = container.NewVBox(title, top)
+		}
+		return container.NewBorder(u.header(container.NewVBox(), true), nil, nil, nil, container.NewBorder(top, nil, nil, nil, u.keypad()))
+	case u.letters:
+		left := container.NewBorder(message, ok, nil, nil)
+		return container.NewBorder(u.header(u.codeField(), true), nil, nil, nil, newSplit(0.2, left, u.keypad()))
+	}
+	left := container.NewBorder(container.NewVBox(u.codeField(), message), ok, nil, nil)
+	return container.NewBorder(u.header(title, true), nil, nil, nil, newSplit(0.5, left, u.keypad()))
+}
+
+// codeField shows the code typed so far, large and spaced for reading.
+func (u *UI) codeField() fyne.CanvasObject {
+	shown := string(u.code)
+	if shown == "" {
+		shown = "·"
+	}
+	txt := canvas.NewText(shown, theme.Color(theme.ColorNameForeground))
+	txt.TextSize = textHeadline
+	txt.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	txt.Alignment = fyne.TextAlignCenter
+	if len(u.code) > 10 {
+		txt.TextSize = textBody
+	}
+	box := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
+	box.StrokeColor = theme.Color(theme.ColorNameInputBorder)
+	box.StrokeWidth = 3
+	box.CornerRadius = 8
+	return atLeast(container.NewStack(box, container.NewCenter(txt)), 0, TouchSize)
+}
+
+// keypad is digits, or letters after "ABC": codes are 4–16 of A–Z and 0–9.
+func (u *UI) keypad() fyne.CanvasObject {
+	key := func(r rune) fyne.CanvasObject { return button(string(r), false, func() { u.keyTap(r) }) }
+	del := widget.NewButtonWithIcon("", iconBackspace, u.deleteRune)
+	var keys []fyne.CanvasObject
+	if u.letters {
+		for r := 'A'; r <= 'Z'; r++ {
+			keys = append(keys, key(r))
+		}
+		keys = append(keys, button(u.t("code.digits"), false, func() { u.letters = false; u.rebuild() }), del)
+		return container.New(keyGrid{5, 7}, keys...)
+	}
+	for _, r := range "123456789" {
+		keys = append(keys, key(r))
+	}
+	keys = append(keys, button(u.t("code.letters"), false, func() { u.letters = true; u.rebuild() }), key('0'), del)
+	return container.New(keyGrid{3, 3}, keys...)
+}
+
+func (u *UI) symptomsScreen() fyne.CanvasObject {
+	yes := button(u.t("symptoms.yes"), true, func() { _ = u.flow.AnswerSymptoms(true) })
+	no := button(u.t("symptoms.no"), true, func() { _ = u.flow.AnswerSymptoms(false) })
+	answers := container.NewGridWithColumns(2, atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize))
+	return u.frame(u.t("symptoms.question"), container.NewCenter(answers), true)
+}
+
+func (u *UI) measureScreen() fyne.CanvasObject {
+	status, statusCol := u.t("measure.waiting"), theme.ColorNameForeground
+	switch {
+	case u.st.Progress.Present:
+		status = u.t("measure.measuring")
+	case u.st.Notice != "":
+		status, statusCol = u.t("notice."+u.st.Notice), theme.ColorNameError
+	}
+	u.progress = widget.NewProgressBar()
+	u.progress.TextFormatter = func() string { return "" }
+	u.progress.SetValue(u.st.Progress.Fraction)
+	attempt := u.t("measure.attempt", "n", fmt.Sprint(u.st.Attempt), "max", fmt.Sprint(u.flow.Config().Rule.MaxAttempts))
+	if u.st.Retest {
+		attempt = u.t("measure.retest") + " · " + attempt
+	}
+	lines := container.NewVBox(
+		para(u.t("measure.instruction")+" "+u.t("measure.where."+u.opts.SensorSide), sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+		para(status, sizeBody, statusCol, statusCol == theme.ColorNameError, fyne.TextAlignLeading),
+		atLeast(u.progress, 0, 36),
+		para(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignLeading),
+	)
+	return u.frame(u.t("measure.title"), newSplit(0.28, icon(arrowIcon(u.opts.SensorSide), 120), lines), true)
+}
+
+func (u *UI) retestScreen() fyne.CanvasObject {
+	u.countdown = para("", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)
+	body := container.NewVBox(
+		para(u.t("retest.body"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading),
+		u.countdown,
+	)
+	return u.frame(u.t("retest.title"), body, false)
+}
+
+func (u *UI) decisionScreen() fyne.CanvasObject {
+	out := u.st.Outcome
+	fg, res := theme.ColorNameForegroundOnWarning, iconHand // on amber: see background
+	switch out.Decision {
+	case storage.DecisionAdmit:
+		fg, res = theme.ColorNameForegroundOnSuccess, iconAdmit
+	case storage.DecisionDeny:
+		fg, res = theme.ColorNameForegroundOnError, iconDeny
+	}
+	lines := []fyne.CanvasObject{para(u.t("decision."+out.Decision), sizeHuge, fg, true, fyne.TextAlignLeading)}
+	if out.Shown != nil {
+		lines = append(lines, para(u.t("decision.temperature", "t", u.temp(out.Shown.Celsius())), sizeHeadline, fg, true, fyne.TextAlignLeading))
+	}
+	lines = append(lines,
+		para(u.reasonText(out), sizeBody, fg, false, fyne.TextAlignLeading),
+		para(u.nextText(out), sizeBody, fg, true, fyne.TextAlignLeading))
+	side := container.NewVBox(icon(res, 130), container.NewHBox(u.langButton()))
+	return newSplit(0.22, side, container.NewVBox(lines...))
+}
+
+// reasonText says why, in plain words.
+func (u *UI) reasonText(out *kiosk.Outcome) string {
+	return u.t("reason."+out.Reason, "threshold", u.temp(u.flow.Config().Rule.ThresholdC))
+}
+
+// nextText says what to do now.
+func (u *UI) nextText(out *kiosk.Outcome) string {
+	at := ""
+	if !u.st.Slot.IsZero() {
+		cfg := u.flow.Config()
+		at = u.st.Slot.Add(-time.Duration(cfg.Booking.EarlyMin) * time.Minute).In(cfg.Location).Format("15:04")
+	}
+	return u.t("next."+out.Reason, "phone", u.opts.BookingPhone, "time", at)
+}
+
+// temp formats °C with one decimal, with the decimal comma Lithuanian,
+// Polish and Russian readers expect.
+func (u *UI) temp(c float64) string {
+	s := fmt.Sprintf("%.1f", c)
+	if u.st.Lang != "en" {
+		s = strings.Replace(s, ".", ",", 1)
+	}
+	return s
+}
+
+func (u *UI) outOfServiceScreen() fyne.CanvasObject {
+	text := container.NewVBox(
+		para(u.t("oos.title"), sizeHuge, theme.ColorNameForegroundOnWarning, true, fyne.TextAlignLeading),
+		para(u.t("oos.body"), sizeBody, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
+		layout.NewSpacer(),
+		para(u.cat.T(u.flow.Config().Lang, "oos.cause."+u.st.OutOfService), sizeSmall, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
+	)
+	return newSplit(0.28, icon(iconHand, 150), text)
+}

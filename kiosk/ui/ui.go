@@ -1,0 +1,279 @@
+// Package ui is the kiosk's Fyne touchscreen. It shows the screening flow's
+// state and forwards the visitor's and the guard's input; it decides
+// nothing. Goroutines reach widgets only through fyne.Do.
+package ui
+
+import (
+	"context"
+	"image/color"
+	"strconv"
+	"sync/atomic"
+	"time"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// Options configures the touchscreen.
+type Options struct {
+	SensorSide   string        // where the sensor is: left, right, top or bottom; "" is right
+	BookingPhone string        // the office's booking number for "call … to book"; "" is 1664
+	GuardHold    time.Duration // how long the guard presses the corner; 0 is 2 s
+	Clock        clock.Clock   // for countdowns and the long press; nil is the wall clock
+	// Async runs slow work (the guard's PIN check) off the UI thread; nil
+	// runs it on a goroutine. Tests pass a function that runs it at once.
+	Async func(func())
+}
+
+// UI is the kiosk's window content.
+type UI struct {
+	flow  *kiosk.Flow
+	cat   *Catalog
+	opts  Options
+	win   fyne.Window
+	bg    *canvas.Rectangle // the whole window's colour: a decision's fills it edge to edge
+	body  *fyne.Container
+	st    kiosk.State
+	built kiosk.State // the state the current screen was built from
+	live  atomic.Bool // observers go through fyne.Do once the UI exists
+
+	// Visitor input that lives across states.
+	code     []rune // the code field: keypad taps and scanner keystrokes
+	letters  bool   // the keypad shows letters
+	full     bool   // a keypad tap was refused: the code is at its maximum
+	langOpen bool   // the language chooser is shown
+
+	// The guard's input.
+	guardName string
+	pin       []rune
+	checking  bool
+	page      string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
+	clinical  []rune
+	guardErr  string
+
+	progress  *widget.ProgressBar
+	countdown *widget.RichText
+}
+
+// New builds the touchscreen into window w and starts following flow.
+func New(w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, error) {
+	cat, err := LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	if opts.SensorSide == "" {
+		opts.SensorSide = "right"
+	}
+	if opts.BookingPhone == "" {
+		opts.BookingPhone = "1664"
+	}
+	if opts.GuardHold <= 0 {
+		opts.GuardHold = 2 * time.Second
+	}
+	if opts.Clock == nil {
+		opts.Clock = clock.Real{}
+	}
+	if opts.Async == nil {
+		opts.Async = func(f func()) { go f() }
+	}
+	u := &UI{flow: flow, cat: cat, opts: opts, win: w}
+	if _, ours := fyne.CurrentApp().Settings().Theme().(kioskTheme); !ours {
+		fyne.CurrentApp().Settings().SetTheme(newTheme()) // it refreshes every window: only once
+	}
+	u.body = container.NewStack()
+	u.bg = canvas.NewRectangle(colBackground)
+	hot := newHotspot(opts.GuardHold, opts.Clock.Now, func() { _ = u.flow.OpenGuard() })
+	w.SetContent(container.NewStack(u.bg, container.NewPadded(u.body), container.New(corner{TouchSize}, hot)))
+	w.Canvas().SetOnTypedRune(u.typedRune)
+	w.Canvas().SetOnTypedKey(u.typedKey)
+	flow.Observe(func(st kiosk.State) {
+		if u.live.Load() {
+			fyne.Do(func() { u.render(st) })
+			return
+		}
+		u.render(st) // the first state, on the caller's goroutine, before the window shows
+	})
+	u.live.Store(true)
+	return u, nil
+}
+
+// Tick refreshes what changes with time alone (the retest countdown) until
+// ctx ends.
+func (u *UI) Tick(ctx context.Context) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			fyne.Do(u.refreshTime)
+		}
+	}
+}
+
+func (u *UI) t(key string, args ...string) string { return u.cat.T(u.st.Lang, key, args...) }
+
+// render shows st, rebuilding the screen unless only the measurement's
+// progress changed.
+func (u *UI) render(st kiosk.State) {
+	prev := u.built
+	u.st = st
+	if sameScreen(prev, st) && u.progress != nil {
+		u.progress.SetValue(st.Progress.Fraction)
+		return
+	}
+	if st.Screen != prev.Screen || st.Lang != prev.Lang {
+		u.langOpen = false
+	}
+	if st.Screen != kiosk.Code && st.Screen != prev.Screen {
+		u.letters, u.full = false, false
+	}
+	if st.Screen != kiosk.GuardPIN && st.Screen != kiosk.GuardMenu {
+		u.guardName, u.pin, u.page, u.clinical, u.guardErr, u.checking = "", nil, "", nil, "", false
+	}
+	u.rebuild()
+}
+
+// sameScreen reports whether b differs from a only in its sequence number
+// and how far the measurement is (not whether a forehead is there: that
+// changes the words).
+func sameScreen(a, b kiosk.State) bool {
+	return a.Screen == b.Screen && a.Progress.Present == b.Progress.Present && a.Lang == b.Lang && a.Code == b.Code && a.Notice == b.Notice &&
+		a.Attempt == b.Attempt && a.Retest == b.Retest && a.Until.Equal(b.Until) && a.Outcome == b.Outcome &&
+		a.OutOfService == b.OutOfService && a.Guard == b.Guard && a.HasVisitor == b.HasVisitor
+}
+
+// rebuild builds the current screen from u.st and the local input.
+func (u *UI) rebuild() {
+	u.built = u.st
+	u.progress, u.countdown = nil, nil
+	var screen fyne.CanvasObject
+	switch {
+	case u.langOpen:
+		screen = u.languageScreen()
+	case u.st.Screen == kiosk.Idle:
+		screen = u.idleScreen()
+	case u.st.Screen == kiosk.Code:
+		screen = u.codeScreen()
+	case u.st.Screen == kiosk.Symptoms:
+		screen = u.symptomsScreen()
+	case u.st.Screen == kiosk.Measure:
+		screen = u.measureScreen()
+	case u.st.Screen == kiosk.Retest:
+		screen = u.retestScreen()
+	case u.st.Screen == kiosk.Decision:
+		screen = u.decisionScreen()
+	case u.st.Screen == kiosk.OutOfService:
+		screen = u.outOfServiceScreen()
+	case u.st.Screen == kiosk.GuardPIN:
+		screen = u.guardPINScreen()
+	case u.st.Screen == kiosk.GuardMenu:
+		screen = u.guardMenuScreen()
+	default:
+		panic("BUG: ui has no screen for " + u.st.Screen.String())
+	}
+	u.bg.FillColor = u.background()
+	u.bg.Refresh()
+	u.body.Objects = []fyne.CanvasObject{screen}
+	// Twice: wrapped text knows how tall it is only after the first pass
+	// has told it how wide it is.
+	u.body.Refresh()
+	u.body.Refresh()
+	u.refreshTime()
+}
+
+// background is the window's colour for the current screen.
+func (u *UI) background() color.Color {
+	switch {
+	case u.langOpen:
+	case u.st.Screen == kiosk.OutOfService:
+		return colRefer
+	case u.st.Screen == kiosk.Decision && u.st.Outcome.Decision == storage.DecisionAdmit:
+		return colAdmit
+	case u.st.Screen == kiosk.Decision && u.st.Outcome.Decision == storage.DecisionDeny:
+		return colDeny
+	case u.st.Screen == kiosk.Decision:
+		return colRefer
+	}
+	return colBackground
+}
+
+// refreshTime updates the countdowns.
+func (u *UI) refreshTime() {
+	if u.countdown == nil {
+		return
+	}
+	left := u.st.Until.Sub(u.opts.Clock.Now())
+	secs := int((left + time.Second - 1) / time.Second)
+	seg := u.countdown.Segments[0].(*widget.TextSegment)
+	seg.Text = u.t("retest.countdown", "s", strconv.Itoa(max(0, secs)))
+	u.countdown.Refresh()
+}
+
+// typedRune takes keystrokes: a USB barcode scanner is a keyboard that types
+// the code and Enter. They go to the code field on Idle, Code and Decision.
+func (u *UI) typedRune(r rune) {
+	switch u.st.Screen {
+	case kiosk.Idle, kiosk.Code, kiosk.Decision:
+	default:
+		return // the guard's PIN and the visitor's answers never come from the keyboard
+	}
+	if len(u.code) >= 4*storage.MaxCodeLen {
+		return // a stuck key: the flow will refuse the code as too long
+	}
+	u.code = append(u.code, unicode.ToUpper(r))
+	if u.st.Screen == kiosk.Code {
+		u.flow.Touch()
+		u.rebuild()
+	}
+}
+
+func (u *UI) typedKey(ev *fyne.KeyEvent) {
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter:
+		if len(u.code) > 0 {
+			u.submitCode()
+		}
+	case fyne.KeyBackspace:
+		u.deleteRune()
+	}
+}
+
+// submitCode hands the field to the flow, which judges it.
+func (u *UI) submitCode() {
+	raw := string(u.code)
+	u.code = u.code[:0]
+	u.full = false
+	_ = u.flow.EnterCode(raw) // the flow shows what follows, including a refusal
+}
+
+// keyTap is a keypad key: letters and digits only, at most MaxCodeLen.
+func (u *UI) keyTap(r rune) {
+	if len(u.code) >= storage.MaxCodeLen {
+		u.full = true
+		u.rebuild()
+		return
+	}
+	u.code = append(u.code, r)
+	u.full = false
+	u.flow.Touch()
+	u.rebuild()
+}
+
+func (u *UI) deleteRune() {
+	if u.st.Screen != kiosk.Code || len(u.code) == 0 {
+		return
+	}
+	u.code = u.code[:len(u.code)-1]
+	u.full = false
+	u.flow.Touch()
+	u.rebuild()
+}

@@ -1,0 +1,368 @@
+package ui
+
+import (
+	"image/color"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/storage"
+)
+
+var landscape = panels[0]
+
+func english(c *kiosk.Config) { c.Lang = "en" }
+
+func TestCatalogIsComplete(t *testing.T) {
+	cat, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cat.Keys()) < 50 {
+		t.Fatalf("only %d keys", len(cat.Keys()))
+	}
+	// Every key the code builds from the flow's values exists.
+	var keys []string
+	for _, r := range []string{storage.ReasonOK, storage.ReasonFever, storage.ReasonSymptoms, storage.ReasonUnknownCode,
+		storage.ReasonNotToday, storage.ReasonTooEarly, storage.ReasonTooLate, storage.ReasonUsed, storage.ReasonCancelled,
+		storage.ReasonNoReading, storage.ReasonSensorFault, storage.ReasonStorage, storage.ReasonGuard} {
+		keys = append(keys, "reason."+r, "next."+r)
+	}
+	for _, d := range []string{storage.DecisionAdmit, storage.DecisionDeny, storage.DecisionRefer} {
+		keys = append(keys, "decision."+d)
+	}
+	for _, n := range []string{kiosk.NoticeCodeFormat, kiosk.NoticeNoForehead, kiosk.NoticeUnstable, kiosk.NoticeTooCold,
+		kiosk.NoticeTooHot, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
+		keys = append(keys, "notice."+n)
+	}
+	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard} {
+		keys = append(keys, "oos.cause."+o)
+	}
+	for _, r := range append(slices.Clone(kiosk.AdmitReasons), kiosk.DenyReasons...) {
+		keys = append(keys, "override."+r)
+	}
+	for _, s := range []string{"left", "right", "top", "bottom"} {
+		keys = append(keys, "measure.where."+s)
+	}
+	for _, k := range keys {
+		if !cat.Has(k) {
+			t.Errorf("catalog lacks %s", k)
+		}
+	}
+}
+
+func TestVisitByTapping(t *testing.T) {
+	h := newHarness(t, landscape, nil)
+	h.mustShow("Lietuvių", "Polski", "Русский", "English")
+	h.tap("English")
+	h.mustShow("Health check before you enter", "Wear a mask", "2 metres", "Disinfect")
+	h.tap("Start")
+	h.want(kiosk.Code)
+	h.mustShow("Enter your booking code")
+	h.typeKeys("AB12CD")
+	h.mustShow("AB12CD")
+	h.tap("OK")
+	h.want(kiosk.Symptoms)
+	h.mustShow("cough")
+	h.tap("No")
+	h.want(kiosk.Measure)
+	h.mustShow("Hold your forehead", "to the right of the screen", "Attempt 1 of 3")
+	h.forehead(35.51)
+	h.want(kiosk.Decision)
+	h.mustShow("Please enter", "37.0 °C")
+	recs := h.store.Screenings()
+	if len(recs) != 1 || recs[0].Decision != storage.DecisionAdmit || recs[0].Code != "AB12CD" {
+		t.Fatalf("stored %+v", recs)
+	}
+}
+
+func TestDecisionsInPlainWords(t *testing.T) {
+	tests := map[string][]string{
+		"decision-deny-fever":        {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664"},
+		"decision-deny-symptoms":     {"No entry", "symptoms", "Call 1664"},
+		"decision-deny-unknown_code": {"No entry", "did not find", "call 1664 to book"},
+		"decision-deny-too_early":    {"No entry", "too early", "come back at 10:45"},
+		"decision-deny-too_late":     {"No entry", "has passed"},
+		"decision-deny-not_today":    {"No entry", "another day"},
+		"decision-deny-already_used": {"No entry", "already been used"},
+		"decision-deny-cancelled":    {"No entry", "cancelled"},
+		"decision-refer-no_reading":  {"Please see the guard", "could not measure"},
+		"decision-admit-guard":       {"Please enter", "guard has decided"},
+	}
+	for _, sc := range scenarios {
+		want, ok := tests[sc.name]
+		if !ok {
+			continue
+		}
+		t.Run(sc.name, func(t *testing.T) {
+			h := newHarness(t, landscape, english)
+			sc.run(h)
+			h.want(kiosk.Decision)
+			h.mustShow(want...)
+			// Colour is never the only signal: every decision has its icon.
+			wantIcon := map[string]fyne.Resource{storage.DecisionAdmit: iconAdmit, storage.DecisionDeny: iconDeny, storage.DecisionRefer: iconHand}[h.flow.State().Outcome.Decision]
+			if !h.showsIcon(wantIcon) {
+				t.Fatalf("no %s icon", wantIcon.Name())
+			}
+		})
+	}
+}
+
+func (h *harness) showsIcon(res fyne.Resource) bool {
+	for _, p := range h.objects() {
+		if img, ok := p.obj.(*canvas.Image); ok && img.Resource == res {
+			return true
+		}
+	}
+	return false
+}
+
+func TestScannerOnAnyVisitorScreen(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.scan("ab-12 cd") // on Idle, as printed on the booking slip
+	h.want(kiosk.Symptoms)
+	h.tap("Yes")
+	h.want(kiosk.Decision)
+	h.store.PutBooking(storage.Booking{Code: "4711", Start: t0, Status: storage.StatusActive})
+	h.scan("4711") // the next visitor scans while the decision is still shown
+	h.want(kiosk.Symptoms)
+	h.scan("9999") // in the middle of a visit a scan does nothing
+	h.want(kiosk.Symptoms)
+}
+
+func TestGarbledScanRefusedOnTheSpot(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.scan("AB<script>12")
+	h.want(kiosk.Code)
+	h.mustShow("This is not a booking code")
+	if n := len(h.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored for a garbled scan", n)
+	}
+	h.typeKeys("AB12CD") // the field was cleared: the visitor can start over
+	h.tap("OK")
+	h.want(kiosk.Symptoms)
+}
+
+func TestKeypadStopsAtSixteen(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.tap("Start")
+	h.typeKeys("1234567890123456")
+	h.tap("7")
+	h.mustShow("1234567890123456", "at most 16 characters")
+	if h.shows("12345678901234567") {
+		t.Fatal("a 17th character was accepted")
+	}
+	for _, p := range h.objects() {
+		if b, ok := p.obj.(*widget.Button); ok && b.Icon == iconBackspace {
+			for range 3 {
+				b.OnTapped()
+			}
+		}
+	}
+	h.mustShow("1234567890123")
+}
+
+func TestRetestCountdown(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	toRetest(h)
+	h.want(kiosk.Retest)
+	h.mustShow("Let us measure once more", "Next measurement in 10 s")
+	h.clk.Advance(3 * time.Second)
+	h.ui.refreshTime()
+	h.mustShow("Next measurement in 7 s")
+}
+
+func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.flow.EnterCode("AB12CD")
+	h.tap("Yes")
+	h.want(kiosk.Decision)
+	h.longPress(time.Second) // a short touch in the corner does nothing
+	h.want(kiosk.Decision)
+	h.longPress(2 * time.Second)
+	h.want(kiosk.GuardPIN)
+	h.mustShow("Who are you?", "Jonas", "Ona")
+	h.tap("Ona")
+	for _, r := range "1111" {
+		h.tap(string(r))
+	}
+	if h.shows("1111") {
+		t.Fatal("the PIN appears on screen")
+	}
+	h.mustShow("● ● ● ●")
+	h.tap("OK")
+	h.want(kiosk.GuardPIN)
+	h.mustShow("Wrong PIN.")
+	for _, r := range "4826" {
+		h.tap(string(r))
+	}
+	h.tap("OK")
+	h.want(kiosk.GuardMenu)
+	h.mustShow("Guard: Ona", "Visitor with code AB12CD")
+	h.tap("Admit visitor")
+	h.tap("Clinical reading normal")
+	h.want(kiosk.Decision)
+	h.mustShow("Please enter", "The guard has decided")
+	recs := h.store.Screenings()
+	last := recs[len(recs)-1]
+	if last.Decision != storage.DecisionAdmit || last.Guard != "Ona" || last.OverrideReason != "clinical_normal" {
+		t.Fatalf("override stored as %+v", last)
+	}
+	var acts []string
+	for _, e := range h.store.AuditLog() {
+		acts = append(acts, e.Actor+" "+e.Action)
+	}
+	if !slices.Equal(acts, []string{"Ona guard.login_failed", "Ona guard.login", "Ona guard.admit"}) {
+		t.Fatalf("audit %v", acts)
+	}
+}
+
+func TestGuardClinicalAndService(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	loggedIn(h)
+	h.mustShow("No visitor at the kiosk")
+	if h.shows("Admit visitor") {
+		t.Fatal("admit offered with no visitor")
+	}
+	h.tap("Clinical reading")
+	for _, r := range "45" {
+		h.tap(string(r))
+	}
+	h.tap("Save")
+	h.mustShow("Not saved")
+	h.tap("Back")
+	h.tap("Clinical reading")
+	for _, r := range "37.9" {
+		h.tap(string(r))
+	}
+	h.tap("Save")
+	h.want(kiosk.Decision)
+	h.mustShow("No entry", "37.9 °C")
+	loggedIn(h)
+	h.tap("Take out of service")
+	h.want(kiosk.OutOfService)
+	h.mustShow("Please wait", "Closed by a guard")
+	loggedIn(h)
+	h.tap("Back in service")
+	h.want(kiosk.Idle)
+}
+
+func TestLanguageSwitching(t *testing.T) {
+	h := newHarness(t, landscape, nil)
+	h.mustShow(h.ui.cat.T("lt", "idle.title")) // lt by default
+	h.tap("Polski")
+	h.tap(h.tr("idle.start"))
+	h.want(kiosk.Code)
+	h.mustShow(h.ui.cat.T("pl", "code.title"))
+	h.tap("PL")
+	h.tap("Русский")
+	h.mustShow(h.ui.cat.T("ru", "code.title"))
+	// A booking's language switches the screens after its code.
+	h.store.PutBooking(storage.Booking{Code: "PL2024", Start: t0, Status: storage.StatusActive, Lang: "pl"})
+	h.typeKeys("PL2024")
+	h.tap("OK")
+	h.mustShow(h.ui.cat.T("pl", "symptoms.question"))
+	h.tap(h.ui.cat.T("pl", "symptoms.yes"))
+	h.mustShow(h.ui.cat.T("pl", "decision.deny"))
+	h.clk.Advance(time.Minute)
+	h.flow.Tick()
+	h.want(kiosk.Idle)
+	h.mustShow(h.ui.cat.T("lt", "idle.title")) // back to the default language
+}
+
+func TestTemperaturesUseTheLanguagesDecimalMark(t *testing.T) {
+	h := newHarness(t, landscape, nil)
+	toMeasure(h)
+	h.forehead(35.51)
+	h.mustShow("37,0 °C")
+	h.flow.SetLang("en")
+	h.mustShow("37.0 °C")
+}
+
+var rawKey = regexp.MustCompile(`^[a-z_]+\.[a-z_.]+$`)
+
+// TestEveryScreenOnBothPanels renders every screen in every language on
+// both panels: nothing may stick out of the screen, every button must be a
+// touch target of at least 15 mm, and no text may be a raw catalog key or
+// show an unfilled {placeholder}.
+func TestEveryScreenOnBothPanels(t *testing.T) {
+	for _, p := range panels {
+		for _, lang := range Languages {
+			for _, sc := range scenarios {
+				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
+				sc.run(h)
+				size := h.win.Canvas().Size()
+				for _, o := range h.objects() {
+					end := o.pos.Add(o.obj.Size())
+					if !o.scrolled && (o.pos.X < -0.5 || o.pos.Y < -0.5 || end.X > size.Width+0.5 || end.Y > size.Height+0.5) {
+						t.Errorf("%s %s %s: %T at %v size %v sticks out of %v", p.name, lang, sc.name, o.obj, o.pos, o.obj.Size(), size)
+						break
+					}
+					if b, ok := o.obj.(*widget.Button); ok && (b.Size().Width < MinTouch || b.Size().Height < MinTouch) {
+						t.Errorf("%s %s %s: button %q is %.0f×%.0f, smaller than 15 mm (%.0f)", p.name, lang, sc.name, b.Text, b.Size().Width, b.Size().Height, MinTouch)
+					}
+				}
+				for _, s := range h.texts() {
+					if rawKey.MatchString(strings.TrimSpace(s)) || strings.ContainsAny(s, "{}") {
+						t.Errorf("%s %s %s shows %q", p.name, lang, sc.name, s)
+					}
+				}
+			}
+		}
+	}
+}
+
+func TestContrastAtLeastSevenToOne(t *testing.T) {
+	pairs := []struct {
+		name   string
+		fg, bg color.Color
+	}{
+		{"text", colText, colBackground},
+		{"muted text", colMuted, colBackground},
+		{"button text", colOnDark, colPrimary},
+		{"secondary button text", colText, colButton},
+		{"admit", colOnDark, colAdmit},
+		{"deny", colOnDark, colDeny},
+		{"refer and out of service", colText, colRefer},
+		{"notice", colDeny, colBackground},
+	}
+	for _, p := range pairs {
+		if r := contrast(p.fg, p.bg); r < 7 {
+			t.Errorf("%s: contrast %.2f:1, want at least 7:1", p.name, r)
+		}
+	}
+	// The theme hands these colours to the widgets.
+	th := newTheme()
+	if th.Color("foreground", 0) != colText || th.Color("background", 0) != colBackground {
+		t.Fatal("the theme does not use the checked colours")
+	}
+}
+
+// contrast is the WCAG 2 contrast ratio.
+func contrast(a, b color.Color) float64 {
+	l1, l2 := luminance(a), luminance(b)
+	if l1 < l2 {
+		l1, l2 = l2, l1
+	}
+	return (l1 + 0.05) / (l2 + 0.05)
+}
+
+func luminance(c color.Color) float64 {
+	r, g, b, _ := c.RGBA()
+	lin := func(v uint32) float64 {
+		s := float64(v) / 0xFFFF
+		if s <= 0.04045 {
+			return s / 12.92
+		}
+		return math.Pow((s+0.055)/1.055, 2.4)
+	}
+	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
