@@ -24,11 +24,13 @@ func commands() *command {
 		name:    "thermogate",
 		summary: "thermogate is an entrance health-screening kiosk: booking code, one symptoms\nquestion, a contactless forehead reading, ADMIT or DENY.",
 		subs: []*command{
+			runCommand(),
 			bookingsCommand(),
 			guardCommand(),
 			exportCommand(),
 			auditCommand(),
 			configCommand(),
+			demoCommand(),
 			sensorCommand(),
 			simulateCommand(),
 			versionCommand(),
