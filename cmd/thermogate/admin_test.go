@@ -219,6 +219,7 @@ func TestCommandsThroughTheDaemon(t *testing.T) {
 		{"bookings", "cancel", "NOPE99"},
 		{"guard", "remove", "Nobody"},
 		{"audit", "verify"},
+		{"screenings", "--day", "2030-05-02"},
 	}
 	run := func(db string) []string {
 		var outs []string

@@ -347,6 +347,55 @@ func exportCommand() *command {
 	}
 }
 
+func screeningsCommand() *command {
+	return &command{
+		name:    "screenings",
+		summary: "List a day's screenings: time, code, decision, reason, shown temperature, guard.",
+		setup: func(fs *flag.FlagSet, e *env) runFunc {
+			var d dbFlags
+			d.register(fs)
+			dayFlag := fs.String("day", "today", "`day`: YYYY-MM-DD, today or yesterday")
+			return func(ctx context.Context, args []string) error {
+				loc, err := d.location()
+				if err != nil {
+					return err
+				}
+				day, err := parseDay(*dayFlag, loc)
+				if err != nil {
+					return err
+				}
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
+					list, err := a.ListScreenings(ctx, day)
+					if err != nil {
+						return err
+					}
+					if len(list) == 0 {
+						fmt.Fprintf(e.stdout, "no screenings on %s\n", day)
+						return nil
+					}
+					tw := tabwriter.NewWriter(e.stdout, 0, 0, 2, ' ', 0)
+					fmt.Fprintln(tw, "ID\tTIME\tCODE\tDECISION\tREASON\tSHOWN\tRETEST\tGUARD")
+					for _, s := range list {
+						shown, retest := "", ""
+						if s.ShownC != nil {
+							shown = fmt.Sprintf("%.1f", *s.ShownC)
+						}
+						if s.Retest {
+							retest = "yes"
+						}
+						guard := s.Guard
+						if s.OverrideReason != "" {
+							guard += " (" + s.OverrideReason + ")"
+						}
+						fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", s.ID, s.Time.In(loc).Format("15:04:05"), s.Code, s.Decision, s.Reason, shown, retest, guard)
+					}
+					return tw.Flush()
+				})
+			}
+		},
+	}
+}
+
 func auditCommand() *command {
 	return &command{
 		name:    "audit",

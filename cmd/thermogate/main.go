@@ -27,6 +27,7 @@ func commands() *command {
 			runCommand(),
 			bookingsCommand(),
 			guardCommand(),
+			screeningsCommand(),
 			exportCommand(),
 			auditCommand(),
 			configCommand(),

@@ -29,6 +29,11 @@ func TestSimulateCommand(t *testing.T) {
 	if !strings.Contains(errs, "3 visitors") || !strings.Contains(errs, db) {
 		t.Fatalf("summary %q", errs)
 	}
+	code, out, _ = runCLI(t, "", "screenings", "--db", db, "--day", "2026-11-24")
+	if code != 0 || !strings.Contains(out, "AB12CD  admit     ok      36.8") || !strings.Contains(out, "EF34GH  admit     ok      36.9   yes") {
+		t.Fatalf("screenings: exit %d\n%s", code, out)
+	}
+
 	d, err := storage.Open(db, storage.Options{Location: config.Default().Location()})
 	if err != nil {
 		t.Fatal(err)

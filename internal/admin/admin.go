@@ -23,6 +23,8 @@ type Service interface {
 	AddGuard(ctx context.Context, name, pin string) (storage.Guard, error)
 	RemoveGuard(ctx context.Context, name string) error
 	ListGuards(ctx context.Context) ([]storage.Guard, error)
+	// ListScreenings lists one day's screenings in time order.
+	ListScreenings(ctx context.Context, day storage.Day) ([]storage.Screening, error)
 	// Export writes one day's files into dir, an absolute path on the
 	// machine that runs the kiosk.
 	Export(ctx context.Context, day storage.Day, dir string) (storage.ExportResult, error)
@@ -74,6 +76,16 @@ func (a Local) RemoveGuard(ctx context.Context, name string) error {
 
 // ListGuards implements Service.
 func (a Local) ListGuards(ctx context.Context) ([]storage.Guard, error) { return a.DB.Guards(ctx) }
+
+// ListScreenings implements Service.
+func (a Local) ListScreenings(ctx context.Context, day storage.Day) ([]storage.Screening, error) {
+	var out []storage.Screening
+	err := a.DB.Screenings(ctx, day, func(s storage.Screening) error {
+		out = append(out, s)
+		return nil
+	})
+	return out, err
+}
 
 // Export implements Service.
 func (a Local) Export(ctx context.Context, day storage.Day, dir string) (storage.ExportResult, error) {

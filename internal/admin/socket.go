@@ -77,6 +77,10 @@ func Handler(svc Service) http.Handler {
 	handle("guards", func(ctx context.Context, b []byte) (any, error) {
 		return svc.ListGuards(ctx)
 	})
+	handle("screenings", func(ctx context.Context, b []byte) (any, error) {
+		var a dayArgs
+		return call(b, &a, func() (any, error) { return svc.ListScreenings(ctx, a.Day) })
+	})
 	handle("export", func(ctx context.Context, b []byte) (any, error) {
 		var a exportArgs
 		return call(b, &a, func() (any, error) { return svc.Export(ctx, a.Day, a.Dir) })
@@ -222,6 +226,11 @@ func (c *Client) RemoveGuard(ctx context.Context, name string) error {
 // ListGuards implements Service.
 func (c *Client) ListGuards(ctx context.Context) (r []storage.Guard, err error) {
 	return r, c.do(ctx, "guards", struct{}{}, &r)
+}
+
+// ListScreenings implements Service.
+func (c *Client) ListScreenings(ctx context.Context, day storage.Day) (r []storage.Screening, err error) {
+	return r, c.do(ctx, "screenings", dayArgs{day}, &r)
 }
 
 // Export implements Service.
