@@ -8,7 +8,7 @@ DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
 GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps test fmt-check vet build clean
+.PHONY: all deps test fmt-check vet build demo screenshots clean
 
 all: build
 
@@ -16,7 +16,9 @@ all: build
 deps:
 	@./scripts/deps.sh
 
-## test: gofmt check, go vet and the race-detector tests — what CI runs
+## test: gofmt check, go vet and the race-detector tests — what CI runs.
+## Xvfb and xdotool are for the test that drives the demo in a real window.
+test: export DEPS_EXTRA = xvfb xdotool
 test: deps fmt-check vet
 	$(GO) test -race -tags $(TAGS) ./...
 
@@ -29,6 +31,19 @@ vet:
 ## build: bin/thermogate for this machine
 build: deps
 	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/thermogate ./cmd/thermogate
+
+## demo: the kiosk with the simulated sensor and sample bookings; without a
+## display, a simulation of the example visitors instead
+demo: build
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then bin/thermogate demo; else \
+		echo "No display here, so no touchscreen: simulating deploy/examples/visitors.csv instead."; \
+		echo "(On a desktop, make demo opens the kiosk and its demo panel.)"; \
+		bin/thermogate simulate --bookings deploy/examples/bookings.csv --visitors deploy/examples/visitors.csv; fi
+
+## screenshots: every screen in every language on both panels into docs/screenshots
+screenshots: deps
+	rm -f docs/screenshots/*-*x*.png
+	THERMOGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -run TestScreenshots -count 1 ./kiosk/ui
 
 clean:
 	rm -rf bin dist

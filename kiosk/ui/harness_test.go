@@ -111,7 +111,10 @@ type placed struct {
 }
 
 // objects returns every visible object on the canvas, laid out.
-func (h *harness) objects() []placed {
+func (h *harness) objects() []placed { return objectsOf(h.win.Content()) }
+
+// objectsOf returns every visible object under root at its absolute position.
+func objectsOf(root fyne.CanvasObject) []placed {
 	var out []placed
 	var walk func(o fyne.CanvasObject, at fyne.Position, scrolled bool)
 	walk = func(o fyne.CanvasObject, at fyne.Position, scrolled bool) {
@@ -132,8 +135,20 @@ func (h *harness) objects() []placed {
 			}
 		}
 	}
-	walk(h.win.Content(), fyne.Position{}, false)
+	walk(root, fyne.Position{}, false)
 	return out
+}
+
+// centerOf is where the button labelled label is, in canvas units.
+func centerOf(t testing.TB, root fyne.CanvasObject, label string) fyne.Position {
+	t.Helper()
+	for _, p := range objectsOf(root) {
+		if b, ok := p.obj.(*widget.Button); ok && b.Text == label {
+			return p.pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2))
+		}
+	}
+	t.Fatalf("no button %q", label)
+	return fyne.Position{}
 }
 
 // texts returns every text on screen, a no-break space read as a space.

@@ -31,7 +31,8 @@ func TestScreenshots(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if err := png.Encode(f, img); err != nil {
+				enc := png.Encoder{CompressionLevel: png.BestCompression} // they are committed
+				if err := enc.Encode(f, img); err != nil {
 					t.Fatal(err)
 				}
 				if err := f.Close(); err != nil {

@@ -90,6 +90,7 @@ func New(w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, error) {
 	u.body = container.NewStack()
 	u.bg = canvas.NewRectangle(colBackground)
 	hot := newHotspot(opts.GuardHold, opts.Clock.Now, func() { _ = u.flow.OpenGuard() })
+	w.SetPadded(false) // the decision's colour reaches the edges; the body has its own padding
 	w.SetContent(container.NewStack(u.bg, container.NewPadded(u.body), container.New(corner{TouchSize}, hot)))
 	w.Canvas().SetOnTypedRune(u.typedRune)
 	w.Canvas().SetOnTypedKey(u.typedKey)
