@@ -40,7 +40,7 @@ func c(deg float64) physic.Temperature {
 // rig is a flow on the real driver and the simulator, a memStore, and a
 // virtual clock: every test runs the code the kiosk runs, in microseconds.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	clk    *clock.Virtual
 	sim    *mlxsim.Sim
 	store  *storagetest.Mem
@@ -49,7 +49,7 @@ type rig struct {
 	mu     sync.Mutex
 }
 
-func newRig(t *testing.T, mod func(*Config)) *rig {
+func newRig(t testing.TB, mod func(*Config)) *rig {
 	t.Helper()
 	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
 	r.store.PutGuard("Ona", "4826")

@@ -68,6 +68,13 @@ type harness struct {
 
 func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 	t.Helper()
+	return newHarnessOn(t, p, mod, nil)
+}
+
+// newHarnessOn is newHarness with the flow on store instead of the
+// in-memory one (which still holds the test's bookings and guards).
+func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.Store) *harness {
+	t.Helper()
 	h := &harness{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
 	h.sim = mlxsim.New(&mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)})
 	dev, err := mlx90614.New(h.sim, nil)
@@ -83,7 +90,11 @@ func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 	if mod != nil {
 		mod(&cfg)
 	}
-	if h.flow, err = kiosk.New(cfg, h.store, s, h.clk, nil); err != nil {
+	var st kiosk.Store = h.store
+	if store != nil {
+		st = store
+	}
+	if h.flow, err = kiosk.New(cfg, st, s, h.clk, nil); err != nil {
 		t.Fatal(err)
 	}
 	h.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive})
