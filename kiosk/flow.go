@@ -57,6 +57,7 @@ const (
 	NoticeUnstable   = "unstable"    // Measure: the forehead did not hold still
 	NoticeTooCold    = "too_cold"    // Measure: below the plausible range: closer
 	NoticeTooHot     = "too_hot"     // Measure: above the plausible range
+	NoticeStepBack   = "step_back"   // Measure: the reading did not change at all: step back and come again
 	NoticeWrongPIN   = "wrong_pin"   // GuardPIN
 	NoticeLocked     = "locked"      // GuardPIN: too many wrong PINs, see Until
 )
@@ -196,11 +197,18 @@ type reading struct {
 type visitor struct {
 	code     string
 	booking  storage.Booking
-	attempts int      // failed measurements so far
+	attempts int      // failed measurements so far, in this round (first or retest)
 	first    *reading // the reading that asked for a retest
 	last     *reading // the latest plausible reading
-	decided  bool     // a screening was stored for this visitor
+	// blocked is why the visitor was denied for something other than
+	// temperature (symptoms, the booking); a clinical reading cannot lift it.
+	blocked string
 }
+
+// GuardRecall is how long after leaving the screen a visitor can still be
+// admitted or denied by a guard: a visitor sent to the guard may wait a
+// while before the guard comes.
+const GuardRecall = 10 * time.Minute
 
 // Flow is the screening flow. Its methods are the events; each applies a
 // transition and publishes the new State to the observers. It is safe for
@@ -215,13 +223,23 @@ type Flow struct {
 	mu        sync.Mutex
 	st        State
 	v         *visitor // nil when nobody is being screened
-	resume    State    // the state the guard screens return to
-	measureID uint64   // bumped whenever a measurement starts or is abandoned
-	measuring bool
-	cancelM   context.CancelFunc // cancels the measurement under way
-	pinFails  int
-	lockUntil time.Time
-	wake      chan struct{}
+	last      *visitor // the visitor who just left the screen, for the guard
+	lastAt    time.Time
+	measureID uint64             // bumped whenever a measurement starts or is abandoned
+	cancelM   context.CancelFunc // cancels the measurement under way; nil when none runs
+	measureAt time.Time          // when the measurement under way started
+	// storageBroken: a screening or an audit entry could not be stored. The
+	// kiosk stays out of service, whatever else happens, until a guard puts
+	// it back.
+	storageBroken bool
+
+	resume       State  // the state the guard screens return to
+	returnOOS    string // after a guard's decision, go back out of service for this cause
+	guardSession uint64 // bumped whenever the PIN pad opens
+	pinChecking  bool   // a PIN is being verified
+	pinFails     int
+	lockUntil    time.Time
+	wake         chan struct{}
 
 	pub       sync.Mutex // observers see states in the order they happened
 	observers []func(State)
@@ -254,10 +272,13 @@ func (f *Flow) Config() Config { return f.cfg }
 // not block and must not call back into the Flow (the UI hands the state to
 // its own goroutine).
 func (f *Flow) Observe(fn func(State)) {
+	f.mu.Lock() // mu before pub, as in commit
 	f.pub.Lock()
+	st := f.st
+	f.mu.Unlock()
 	defer f.pub.Unlock()
 	f.observers = append(f.observers, fn)
-	fn(f.State())
+	fn(st)
 }
 
 // State returns the current state.
@@ -287,11 +308,32 @@ func (f *Flow) clockWrong() bool {
 	return !f.cfg.NotBefore.IsZero() && f.clock.Now().Before(f.cfg.NotBefore)
 }
 
-// toIdle forgets the visitor and shows Idle in the default language.
+// toIdle shows Idle in the default language. The visitor leaves the screen
+// but a guard can still act for them for GuardRecall.
 func (f *Flow) toIdle() {
+	f.leaveLocked()
+	f.st = State{Seq: f.st.Seq, Screen: Idle, Lang: f.cfg.Lang}
+}
+
+// leaveLocked takes the visitor off the screen, keeping them for the guard.
+func (f *Flow) leaveLocked() {
+	if f.v != nil && f.v.code != "" {
+		f.last, f.lastAt = f.v, f.clock.Now()
+	}
 	f.v = nil
 	f.abandonMeasureLocked()
-	f.st = State{Seq: f.st.Seq, Screen: Idle, Lang: f.cfg.Lang}
+}
+
+// guardVisitorLocked is the visitor a guard acts for: the one on screen, or
+// the one who left it less than GuardRecall ago.
+func (f *Flow) guardVisitorLocked() *visitor {
+	if f.v != nil && f.v.code != "" {
+		return f.v
+	}
+	if f.last != nil && f.clock.Now().Sub(f.lastAt) <= GuardRecall {
+		return f.last
+	}
+	return nil
 }
 
 // show moves to screen s keeping the language and the visitor's code.
@@ -303,14 +345,25 @@ func (f *Flow) show(s Screen) {
 	f.st = st
 }
 
+// outOfService stops screening for cause. Broken storage outranks any other
+// cause: it never clears by itself.
 func (f *Flow) outOfService(cause string) {
-	f.v = nil
-	f.abandonMeasureLocked()
-	f.st = State{Seq: f.st.Seq, Screen: OutOfService, Lang: f.st.Lang, OutOfService: cause, Outcome: f.st.Outcome}
-	if cause != OOSStorage {
-		f.st.Outcome = nil
+	if f.storageBroken {
+		cause = OOSStorage
+	}
+	outcome := f.st.Outcome
+	f.leaveLocked()
+	f.st = State{Seq: f.st.Seq, Screen: OutOfService, Lang: f.st.Lang, OutOfService: cause}
+	if cause == OOSStorage {
+		f.st.Outcome = outcome // the refer/storage the visitor is shown
 	}
 	f.log.Warn("out of service", "cause", cause)
+}
+
+// selfHealing reports whether an out-of-service cause clears by itself once
+// the sensor, room and clock are fine.
+func selfHealing(cause string) bool {
+	return cause == OOSSensor || cause == OOSAmbient || cause == OOSClock
 }
 
 // Start opens the code screen: the visitor touched the Idle screen.
@@ -365,7 +418,7 @@ func (f *Flow) Cancel() error {
 		f.mu.Unlock()
 		return ErrNotNow
 	}
-	if f.v != nil && f.v.first != nil && !f.v.decided {
+	if f.v != nil && f.v.first != nil {
 		f.judgeLocked(f.v.first, false)
 		f.commit()
 		return nil
@@ -407,7 +460,7 @@ func (f *Flow) EnterCode(raw string) error {
 		f.commit()
 		return fmt.Errorf("%w: %w", ErrCodeFormat, err)
 	}
-	f.v = &visitor{code: code}
+	f.v, f.last = &visitor{code: code}, nil
 	f.st.Lang = lang
 	bk, err := f.store.Booking(context.Background(), code)
 	switch {
@@ -415,10 +468,9 @@ func (f *Flow) EnterCode(raw string) error {
 		f.decideLocked(storage.DecisionDeny, storage.ReasonUnknownCode, nil, decideOpts{})
 	case err != nil:
 		f.log.Error("booking lookup failed", "code", code, "err", err)
+		f.storageBroken = true
 		f.decideLocked(storage.DecisionRefer, storage.ReasonStorage, nil, decideOpts{})
-		if f.st.Screen != OutOfService {
-			f.outOfService(OOSStorage)
-		}
+		f.outOfService(OOSStorage)
 	default:
 		f.v.booking = bk
 		if bk.Lang != "" && slices.Contains(storage.Languages, bk.Lang) {
@@ -466,7 +518,6 @@ func (f *Flow) startMeasureLocked(retest bool, notice string) {
 // cancelled and its result, should it still come, is ignored.
 func (f *Flow) abandonMeasureLocked() {
 	f.measureID++
-	f.measuring = false
 	if f.cancelM != nil {
 		f.cancelM()
 		f.cancelM = nil
@@ -477,7 +528,7 @@ func (f *Flow) abandonMeasureLocked() {
 func (f *Flow) WantsMeasurement() bool {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.st.Screen == Measure && !f.measuring
+	return f.st.Screen == Measure && f.cancelM == nil
 }
 
 // Measure takes a forehead reading for the measurement the flow waits for
@@ -488,15 +539,14 @@ func (f *Flow) WantsMeasurement() bool {
 // returns ctx's error if ctx ended first.
 func (f *Flow) Measure(ctx context.Context) error {
 	f.mu.Lock()
-	if f.st.Screen != Measure || f.measuring {
+	if f.st.Screen != Measure || f.cancelM != nil {
 		f.mu.Unlock()
 		return nil
 	}
 	id := f.measureID
-	f.measuring = true
 	mctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	f.cancelM = cancel
+	f.cancelM, f.measureAt = cancel, f.clock.Now()
 	f.mu.Unlock()
 
 	r, err := f.sampler.Measure(mctx, func(p sensor.Progress) { f.progress(id, p) })
@@ -506,7 +556,7 @@ func (f *Flow) Measure(ctx context.Context) error {
 		f.mu.Unlock()
 		return ctx.Err()
 	}
-	f.measuring, f.cancelM = false, nil
+	f.cancelM = nil
 	if ctx.Err() != nil {
 		f.mu.Unlock()
 		return ctx.Err()
@@ -530,10 +580,20 @@ func (f *Flow) progress(id uint64, p sensor.Progress) {
 func (f *Flow) applyMeasurement(r sensor.Reading, err error) {
 	v := f.v
 	switch {
+	case errors.Is(err, sensor.ErrStuck):
+		// Ten identical words from a forehead already there: a sensor that
+		// stopped measuring, or a visitor holding very still. Stepping back
+		// and coming again tells them apart; if it persists, it is a fault.
+		if v.attempts+1 < f.cfg.Rule.MaxAttempts {
+			f.measureAgain(NoticeStepBack)
+			return
+		}
+		f.log.Error("sensor fault", "err", err)
+		f.faultLocked()
+		return
 	case errors.Is(err, sensor.ErrFault):
 		f.log.Error("sensor fault", "err", err)
-		f.decideLocked(storage.DecisionRefer, storage.ReasonSensorFault, v.last, decideOpts{})
-		f.outOfService(OOSSensor)
+		f.faultLocked()
 		return
 	case errors.Is(err, sensor.ErrNoForehead):
 		f.measureAgain(NoticeNoForehead)
@@ -543,35 +603,46 @@ func (f *Flow) applyMeasurement(r sensor.Reading, err error) {
 		return
 	case err != nil:
 		f.log.Error("measurement failed", "err", err)
-		f.decideLocked(storage.DecisionRefer, storage.ReasonSensorFault, v.last, decideOpts{})
-		f.outOfService(OOSSensor)
-		return
-	}
-	if !f.cfg.Rule.ambientOK(r.Ambient) {
-		f.log.Warn("room temperature out of range", "ambient", r.Ambient)
-		f.decideLocked(storage.DecisionRefer, storage.ReasonSensorFault, nil, decideOpts{})
-		f.outOfService(OOSAmbient)
+		f.faultLocked()
 		return
 	}
 	est := f.cfg.Model.Estimate(r)
 	rd := &reading{est: est, shown: ShownTenths(est.Body)}
-	switch {
-	case rd.shown < TenthsOf(f.cfg.Rule.PlausibleMinC):
-		f.measureAgain(NoticeTooCold)
+	if !f.cfg.Rule.ambientOK(r.Ambient) {
+		f.log.Warn("room temperature out of range", "ambient", r.Ambient)
+		f.decideLocked(storage.DecisionRefer, storage.ReasonSensorFault, rd, decideOpts{})
+		f.outOfService(OOSAmbient)
 		return
-	case rd.shown > TenthsOf(f.cfg.Rule.PlausibleMaxC):
-		f.measureAgain(NoticeTooHot)
+	}
+	if !f.cfg.Rule.plausible(rd.shown) {
+		notice := NoticeTooCold
+		if rd.shown > TenthsOf(f.cfg.Rule.PlausibleMaxC) {
+			notice = NoticeTooHot
+		}
+		f.measureAgain(notice)
 		return
 	}
 	v.last = rd
 	if v.first == nil && f.cfg.Rule.wantsRetest(rd.shown) {
-		v.first = rd
+		v.first, v.attempts = rd, 0 // the retest gets its own attempts
 		f.show(Retest)
 		f.st.Until = f.clock.Now().Add(f.cfg.Rule.RetestPause)
 		f.abandonMeasureLocked()
 		return
 	}
 	f.judgeLocked(rd, v.first != nil)
+}
+
+// faultLocked handles a sensor that failed during a measurement: the
+// visitor is referred to the guard, or, if a fever reading already asked for
+// a retest, denied by it; then the kiosk goes out of service.
+func (f *Flow) faultLocked() {
+	if f.v.first != nil {
+		f.judgeLocked(f.v.first, false)
+	} else {
+		f.decideLocked(storage.DecisionRefer, storage.ReasonSensorFault, f.v.last, decideOpts{})
+	}
+	f.outOfService(OOSSensor)
 }
 
 // judgeLocked decides by a plausible reading: fever is a denial, else admit.
@@ -584,12 +655,13 @@ func (f *Flow) judgeLocked(rd *reading, retest bool) {
 }
 
 // measureAgain counts a failed attempt: measure again, or after
-// Rule.MaxAttempts refer the visitor to the guard.
+// Rule.MaxAttempts refer the visitor to the guard (or, in a retest, let the
+// fever reading that asked for it decide).
 func (f *Flow) measureAgain(notice string) {
 	v := f.v
 	v.attempts++
 	if v.attempts >= f.cfg.Rule.MaxAttempts {
-		if v.first != nil { // the retest failed: the fever reading decides
+		if v.first != nil {
 			f.judgeLocked(v.first, false)
 			return
 		}
@@ -645,11 +717,14 @@ func (f *Flow) decideLocked(decision, reason string, rd *reading, o decideOpts) 
 		shown = &s
 		rec.ShownC = ptr(s.Celsius())
 	}
-	v.decided = true
+	if decision == storage.DecisionDeny && blocking(reason) {
+		v.blocked = reason
+	}
 	out := &Outcome{Decision: decision, Reason: reason, Shown: shown, Retest: o.retest, Guard: o.guard, Override: o.override}
 	id, err := f.store.Append(context.Background(), rec)
 	if err != nil {
 		f.log.Error("screening not stored: referring to the guard", "code", rec.Code, "decision", decision, "reason", reason, "err", err)
+		f.storageBroken = true
 		f.st.Outcome = &Outcome{Decision: storage.DecisionRefer, Reason: storage.ReasonStorage}
 		f.outOfService(OOSStorage)
 		return
@@ -667,13 +742,25 @@ func (f *Flow) decideLocked(decision, reason string, rd *reading, o decideOpts) 
 	f.abandonMeasureLocked()
 }
 
+// blocking reports whether a denial is for something a temperature reading
+// cannot change: symptoms, or the booking.
+func blocking(reason string) bool {
+	switch reason {
+	case storage.ReasonSymptoms, storage.ReasonUnknownCode, storage.ReasonNotToday, storage.ReasonTooEarly,
+		storage.ReasonTooLate, storage.ReasonUsed, storage.ReasonCancelled:
+		return true
+	}
+	return false
+}
+
 func ptr[T any](v T) *T { return &v }
 
 func round2(c float64) float64 { return math.Round(c*100) / 100 }
 
 // Tick applies the timeouts that are due: an abandoned code or symptoms
 // screen returns to Idle, a retest pause ends in the retest, a decision
-// leaves the screen, the guard screens close.
+// leaves the screen (for Idle, or out of service again if a guard decided
+// on an out-of-service kiosk), the guard screens close.
 func (f *Flow) Tick() {
 	f.mu.Lock()
 	now := f.clock.Now()
@@ -682,22 +769,29 @@ func (f *Flow) Tick() {
 		return
 	}
 	switch f.st.Screen {
-	case Code, Symptoms, Decision:
+	case Code, Symptoms:
 		f.toIdle()
+	case Decision:
+		if cause := f.returnOOS; cause != "" {
+			f.returnOOS = ""
+			f.outOfService(cause)
+		} else {
+			f.toIdle()
+		}
 	case Retest:
 		f.startMeasureLocked(true, "")
 	case GuardPIN:
-		if !f.lockUntil.IsZero() && f.st.Notice == NoticeLocked {
+		if f.st.Notice == NoticeLocked {
 			f.st.Notice, f.st.Until = "", now.Add(f.cfg.GuardTimeout)
 			break
 		}
 		f.closeGuardLocked()
 	case GuardMenu:
-		f.auditLocked(f.st.Guard, "guard.logout", "timeout")
-		f.closeGuardLocked()
+		if f.auditLocked(f.st.Guard, "guard.logout", "timeout") {
+			f.closeGuardLocked()
+		}
 	default:
-		f.mu.Unlock()
-		return
+		f.st.Until = time.Time{} // nothing times out here: never due again
 	}
 	f.commit()
 }
@@ -716,7 +810,7 @@ func (f *Flow) NextDeadline() time.Time {
 func (f *Flow) Probe() {
 	f.mu.Lock()
 	idle := f.st.Screen == Idle
-	auto := f.st.Screen == OutOfService && (f.st.OutOfService == OOSSensor || f.st.OutOfService == OOSAmbient || f.st.OutOfService == OOSClock)
+	auto := f.st.Screen == OutOfService && selfHealing(f.st.OutOfService)
 	f.mu.Unlock()
 	if !idle && !auto {
 		return
@@ -738,7 +832,7 @@ func (f *Flow) Probe() {
 	case f.st.Screen == OutOfService && f.st.OutOfService == cause:
 		f.mu.Unlock()
 		return
-	case f.st.Screen == OutOfService && (f.st.OutOfService == OOSSensor || f.st.OutOfService == OOSAmbient || f.st.OutOfService == OOSClock):
+	case f.st.Screen == OutOfService && selfHealing(f.st.OutOfService):
 		if cause != "" {
 			f.outOfService(cause)
 		} else {

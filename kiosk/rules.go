@@ -43,35 +43,39 @@ var DefaultRule = Rule{
 	Symptoms:      true,
 }
 
-// Validate checks the rule; errors name the configuration key.
+// Validate checks the rule; errors name the configuration key. Every range
+// check is written so that NaN fails it.
 func (r Rule) Validate() error {
 	var errs []error
-	if r.ThresholdC < 35 || r.ThresholdC > 40 || !isTenths(r.ThresholdC) {
+	if !in(r.ThresholdC, 35, 40) || !isTenths(r.ThresholdC) {
 		errs = append(errs, fmt.Errorf("rule.threshold_c = %v: want 35.0–40.0 in steps of 0.1 (what is shown is what is judged)", r.ThresholdC))
 	}
-	if r.RetestBandC < 0 || r.RetestBandC > 1 || !isTenths(r.RetestBandC) {
+	if !in(r.RetestBandC, 0, 1) || !isTenths(r.RetestBandC) {
 		errs = append(errs, fmt.Errorf("rule.retest_band_c = %v: want 0.0–1.0 in steps of 0.1", r.RetestBandC))
 	}
 	if r.RetestPause < 0 || r.RetestPause > 2*time.Minute {
 		errs = append(errs, fmt.Errorf("rule.retest_pause = %v: want 0s–2m", r.RetestPause))
 	}
-	if r.PlausibleMinC < 30 || r.PlausibleMinC >= r.ThresholdC {
+	if !in(r.PlausibleMinC, 30, r.ThresholdC) || r.PlausibleMinC == r.ThresholdC {
 		errs = append(errs, fmt.Errorf("rule.plausible_min_c = %v: want 30.0 or more and below the threshold", r.PlausibleMinC))
 	}
-	if r.PlausibleMaxC <= r.ThresholdC || r.PlausibleMaxC > 45 {
+	if !in(r.PlausibleMaxC, r.ThresholdC, 45) || r.PlausibleMaxC == r.ThresholdC {
 		errs = append(errs, fmt.Errorf("rule.plausible_max_c = %v: want above the threshold and at most 45.0", r.PlausibleMaxC))
 	}
-	if r.AmbientMinC < 0 || r.AmbientMinC >= r.AmbientMaxC {
-		errs = append(errs, fmt.Errorf("rule.ambient_min_c = %v: want 0.0 or more and below rule.ambient_max_c", r.AmbientMinC))
+	if !in(r.AmbientMinC, 0, 40) {
+		errs = append(errs, fmt.Errorf("rule.ambient_min_c = %v: want 0.0–40.0", r.AmbientMinC))
 	}
-	if r.AmbientMaxC > 40 {
-		errs = append(errs, fmt.Errorf("rule.ambient_max_c = %v: want at most 40.0", r.AmbientMaxC))
+	if !in(r.AmbientMaxC, 0, 40) || !(r.AmbientMinC < r.AmbientMaxC) {
+		errs = append(errs, fmt.Errorf("rule.ambient_max_c = %v: want at most 40.0 and above rule.ambient_min_c", r.AmbientMaxC))
 	}
 	if r.MaxAttempts < 1 || r.MaxAttempts > 10 {
 		errs = append(errs, fmt.Errorf("rule.max_attempts = %d: want 1–10", r.MaxAttempts))
 	}
 	return errors.Join(errs...)
 }
+
+// in reports whether lo ≤ v ≤ hi; false for NaN.
+func in(v, lo, hi float64) bool { return lo <= v && v <= hi }
 
 func isTenths(v float64) bool { return math.Abs(v*10-math.Round(v*10)) < 1e-9 }
 
@@ -150,23 +154,26 @@ func (b BookingRules) Validate() error {
 	return errors.Join(errs...)
 }
 
-// CheckBooking says whether booking b admits at now, with the reason when it
-// does not: cancelled, not_today, already_used, too_early or too_late, in
-// that order of precedence. Days are counted in loc.
+// CheckBooking says whether booking bk admits at now, with the reason when
+// it does not: cancelled, already_used, then the window: inside it is ok
+// (even across midnight); outside it, not_today when the slot is on another
+// day in loc, else too_early or too_late.
 func (b BookingRules) CheckBooking(bk storage.Booking, now time.Time, loc *time.Location) string {
+	opens := bk.Start.Add(-time.Duration(b.EarlyMin) * time.Minute)
+	closes := bk.Start.Add(time.Duration(b.LateMin) * time.Minute)
 	switch {
 	case bk.Status == storage.StatusCancelled:
 		return storage.ReasonCancelled
-	case !sameDay(bk.Start, now, loc):
-		return storage.ReasonNotToday
 	case !bk.UsedAt.IsZero() && !b.Reentry:
 		return storage.ReasonUsed
-	case now.Before(bk.Start.Add(-time.Duration(b.EarlyMin) * time.Minute)):
+	case !now.Before(opens) && !now.After(closes):
+		return storage.ReasonOK
+	case !sameDay(bk.Start, now, loc):
+		return storage.ReasonNotToday
+	case now.Before(opens):
 		return storage.ReasonTooEarly
-	case now.After(bk.Start.Add(time.Duration(b.LateMin) * time.Minute)):
-		return storage.ReasonTooLate
 	}
-	return storage.ReasonOK
+	return storage.ReasonTooLate
 }
 
 func sameDay(a, b time.Time, loc *time.Location) bool {

@@ -1,6 +1,7 @@
 package kiosk
 
 import (
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -63,7 +64,8 @@ func TestCheckBooking(t *testing.T) {
 	cancelledTomorrow.Start = t0.AddDate(0, 0, 1)
 	tomorrow := slot
 	tomorrow.Start = t0.AddDate(0, 0, 1)
-	// 00:05 tomorrow in Vilnius is still 22:05 today in UTC: days count in the zone.
+	// A slot at 23:55: its window runs past midnight; outside it, days count
+	// in the zone (00:30 in Vilnius is still 22:30 the day before in UTC).
 	lateEvening := slot
 	lateEvening.Start = time.Date(2026, 11, 24, 23, 55, 0, 0, vilnius)
 	tests := []struct {
@@ -81,7 +83,9 @@ func TestCheckBooking(t *testing.T) {
 		{"used", used, t0, storage.ReasonUsed},
 		{"cancelled", cancelled, t0, storage.ReasonCancelled},
 		{"cancelled beats not today", cancelledTomorrow, t0, storage.ReasonCancelled},
-		{"after midnight in the zone", lateEvening, time.Date(2026, 11, 25, 0, 5, 0, 0, vilnius), storage.ReasonNotToday},
+		{"late window across midnight", lateEvening, time.Date(2026, 11, 25, 0, 5, 0, 0, vilnius), storage.ReasonOK},
+		{"after midnight, outside the window", lateEvening, time.Date(2026, 11, 25, 0, 30, 0, 0, vilnius), storage.ReasonNotToday},
+		{"used beats the window", used, t0.Add(-time.Hour), storage.ReasonUsed},
 	}
 	for _, tt := range tests {
 		if got := b.CheckBooking(tt.bk, tt.now, vilnius); got != tt.want {
@@ -108,6 +112,10 @@ func TestConfigValidateNamesTheKey(t *testing.T) {
 		{func(c *Config) { c.Lang = "de" }, "ui.lang"},
 		{func(c *Config) { c.DecisionTime = time.Hour }, "ui.decision_time"},
 		{func(c *Config) { c.Model.Param = 9 }, "estimate"},
+		{func(c *Config) { c.Rule.PlausibleMinC = math.NaN() }, "rule.plausible_min_c"},
+		{func(c *Config) { c.Rule.PlausibleMaxC = math.Inf(1) }, "rule.plausible_max_c"},
+		{func(c *Config) { c.Rule.AmbientMinC = math.NaN() }, "rule.ambient_min_c"},
+		{func(c *Config) { c.Rule.ThresholdC = math.NaN() }, "rule.threshold_c"},
 		{func(c *Config) { c.KioskID = "" }, "kiosk_id"},
 	}
 	for _, tt := range tests {

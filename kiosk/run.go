@@ -13,6 +13,9 @@ type RunOpts struct {
 	// Watchdog, if set, is called on every turn of the loop, at least every
 	// ProbeEvery: a stuck flow stops calling it (systemd's WatchdogSec).
 	Watchdog func()
+	// MeasureLimit is how long a measurement may run before the sensor is
+	// taken for hung; 0 means the sampler's own timeouts plus 10 s.
+	MeasureLimit time.Duration
 }
 
 // Run drives the flow on the wall clock until ctx ends: it starts each
@@ -36,10 +39,16 @@ func (f *Flow) Run(ctx context.Context, o RunOpts) error {
 	}()
 
 	f.Probe()
+	overrun := o.MeasureLimit
+	if overrun <= 0 {
+		so := f.sampler.Opts()
+		overrun = so.WaitTimeout + so.SettleTimeout + time.Duration(so.MaxErrors+1)*so.SlowRead + 10*time.Second
+	}
 	for {
 		if o.Watchdog != nil {
 			o.Watchdog()
 		}
+		f.checkOverrun(overrun)
 		if measuring == nil && f.WantsMeasurement() {
 			measuring = make(chan struct{})
 			go func(done chan struct{}) {
@@ -63,4 +72,20 @@ func (f *Flow) Run(ctx context.Context, o RunOpts) error {
 			measuring = nil
 		}
 	}
+}
+
+// checkOverrun takes the kiosk out of service when the measurement under way
+// has run longer than every timeout of the sampler allows: a bus read that
+// hangs must not leave the kiosk on Measure for good. (A hang in an idle
+// probe blocks Run's loop itself; the watchdog then stops and systemd
+// restarts the kiosk.)
+func (f *Flow) checkOverrun(limit time.Duration) {
+	f.mu.Lock()
+	if f.cancelM == nil || f.st.Screen != Measure || f.clock.Now().Sub(f.measureAt) <= limit {
+		f.mu.Unlock()
+		return
+	}
+	f.log.Error("measurement overran: the sensor hangs", "limit", limit)
+	f.faultLocked()
+	f.commit()
 }

@@ -76,18 +76,20 @@ func (m *Mem) Append(_ context.Context, rec storage.Screening) (uint64, error) {
 	return rec.ID, nil
 }
 
-// VerifyGuardPIN compares a PIN.
+// VerifyGuardPIN compares a PIN. Names match ignoring case, as in the real
+// store, and the guard comes back under the name as stored.
 func (m *Mem) VerifyGuardPIN(_ context.Context, name, pin string) (storage.Guard, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	p, ok := m.pins[name]
-	switch {
-	case !ok:
-		return storage.Guard{}, storage.ErrNotFound
-	case p != pin:
-		return storage.Guard{}, storage.ErrBadPIN
+	for stored, p := range m.pins {
+		if strings.EqualFold(stored, name) {
+			if p != pin {
+				return storage.Guard{}, storage.ErrBadPIN
+			}
+			return storage.Guard{Name: stored}, nil
+		}
 	}
-	return storage.Guard{Name: name}, nil
+	return storage.Guard{}, storage.ErrNotFound
 }
 
 // Guards lists the guards, sorted by name.
