@@ -27,7 +27,7 @@ func (u *UI) guardFrame(title string, body fyne.CanvasObject, bottom ...fyne.Can
 }
 
 func (u *UI) closeGuard() fyne.CanvasObject {
-	return touch(button(u.tg("common.cancel"), false, func() { _ = u.flow.GuardClose() }))
+	return touch(button(u.tg("common.cancel"), false, u.guardDo(u.flow.GuardClose)))
 }
 
 func (u *UI) guardPINScreen() fyne.CanvasObject {
@@ -76,11 +76,11 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 }
 
 func (u *UI) guardNamesScreen() fyne.CanvasObject {
-	names, err := u.flow.GuardNames()
+	names := u.guardNames
 	var body fyne.CanvasObject
 	switch {
-	case err != nil:
-		body = para(u.tg("guard.error", "error", err.Error()), sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading)
+	case u.namesErr != nil:
+		body = para(u.tg("guard.error", "error", u.namesErr.Error()), sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading)
 	case len(names) == 0:
 		body = para(u.tg("guard.no_guards"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading)
 	default:
@@ -114,18 +114,13 @@ func (u *UI) submitPIN() {
 	u.rebuild()
 	u.opts.Async(func() {
 		err := u.flow.GuardLogin(name, pin)
-		done := func() {
+		u.onUI(func() {
 			u.checking = false
 			if err != nil && !errors.Is(err, kiosk.ErrLocked) && !errors.Is(err, storage.ErrBadPIN) && !errors.Is(err, kiosk.ErrNotNow) {
 				u.guardErr = u.tg("guard.error", "error", err.Error())
 			}
 			u.rebuild()
-		}
-		if u.live.Load() {
-			fyne.Do(done)
-		} else {
-			done()
-		}
+		})
 	})
 }
 
@@ -153,7 +148,7 @@ func (u *UI) guardMenuScreen() fyne.CanvasObject {
 	} else {
 		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(u.flow.GuardOutOfService))))
 	}
-	bs = append(bs, touch(button(u.tg("guard.logout"), false, func() { _ = u.flow.GuardClose() })))
+	bs = append(bs, touch(button(u.tg("guard.logout"), false, u.guardDo(u.flow.GuardClose))))
 	body := container.NewBorder(u.guardMessage(visitor), nil, nil, nil, container.NewVScroll(container.New(layout2col{}, bs...)))
 	return u.guardFrame(u.tg("guard.menu_title", "name", u.st.Guard), body)
 }
@@ -166,13 +161,14 @@ func (u *UI) guardMessage(text string) fyne.CanvasObject {
 	return para(text, sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading)
 }
 
-// guardDo runs a guard action; an error stays on the menu in words.
+// guardDo runs a guard action off the UI thread (it stores and audits); an
+// error comes back to the screen in words.
 func (u *UI) guardDo(action func() error) func() {
 	return func() {
-		if err := action(); err != nil {
+		u.act(action, func(err error) {
 			u.guardErr = u.tg("guard.error", "error", err.Error())
 			u.rebuild()
-		}
+		})
 	}
 }
 

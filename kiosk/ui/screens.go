@@ -28,8 +28,7 @@ func (u *UI) header(lead fyne.CanvasObject, cancel bool) fyne.CanvasObject {
 	tools := container.NewHBox()
 	if cancel {
 		tools.Add(touch(button(u.t("common.cancel"), false, func() {
-			u.code = u.code[:0]
-			_ = u.flow.Cancel()
+			u.act(u.flow.Cancel, nil) // walking away from a retest stores a decision
 		})))
 	}
 	if u.portrait() {
@@ -173,8 +172,8 @@ func (u *UI) keypad() fyne.CanvasObject {
 }
 
 func (u *UI) symptomsScreen() fyne.CanvasObject {
-	yes := button(u.t("symptoms.yes"), true, func() { _ = u.flow.AnswerSymptoms(true) })
-	no := button(u.t("symptoms.no"), true, func() { _ = u.flow.AnswerSymptoms(false) })
+	yes := button(u.t("symptoms.yes"), true, func() { u.act(func() error { return u.flow.AnswerSymptoms(true) }, nil) })
+	no := button(u.t("symptoms.no"), true, func() { u.act(func() error { return u.flow.AnswerSymptoms(false) }, nil) })
 	answers := container.NewGridWithColumns(2, atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize))
 	return u.frame(u.t("symptoms.question"), container.NewCenter(answers), true)
 }

@@ -51,12 +51,14 @@ type UI struct {
 	langOpen bool   // the language chooser is shown
 
 	// The guard's input.
-	guardName string
-	pin       []rune
-	checking  bool
-	page      string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
-	clinical  []rune
-	guardErr  string
+	guardNames []string // read once when the PIN pad opens
+	namesErr   error
+	guardName  string
+	pin        []rune
+	checking   bool
+	page       string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
+	clinical   []rune
+	guardErr   string
 
 	progress  *widget.ProgressBar
 	countdown *widget.RichText
@@ -134,13 +136,41 @@ func (u *UI) render(st kiosk.State) {
 	if st.Screen != prev.Screen || st.Lang != prev.Lang {
 		u.langOpen = false
 	}
-	if st.Screen != kiosk.Code && st.Screen != prev.Screen {
-		u.letters, u.full = false, false
+	if st.Screen != prev.Screen && !guardScreen(st.Screen) && !guardScreen(prev.Screen) {
+		// A new screen for the visitor: what was typed belongs to whoever
+		// typed it, not to the next person at the kiosk.
+		u.code, u.letters, u.full = u.code[:0], false, false
 	}
-	if st.Screen != kiosk.GuardPIN && st.Screen != kiosk.GuardMenu {
+	if !guardScreen(st.Screen) {
 		u.guardName, u.pin, u.page, u.clinical, u.guardErr, u.checking = "", nil, "", nil, "", false
 	}
+	if st.Screen == kiosk.GuardPIN && prev.Screen != kiosk.GuardPIN {
+		u.guardNames, u.namesErr = u.flow.GuardNames()
+	}
 	u.rebuild()
+}
+
+func guardScreen(s kiosk.Screen) bool { return s == kiosk.GuardPIN || s == kiosk.GuardMenu }
+
+// act runs a flow event that may wait for the disk (a booking lookup, an
+// fsync) off the UI thread; the flow's next state redraws the screen. onErr,
+// if set, gets the event's error back on the UI thread.
+func (u *UI) act(event func() error, onErr func(error)) {
+	u.opts.Async(func() {
+		if err := event(); err != nil && onErr != nil {
+			u.onUI(func() { onErr(err) })
+		}
+	})
+}
+
+// onUI runs fn on the UI thread: through fyne.Do once the window runs,
+// directly while it is being built.
+func (u *UI) onUI(fn func()) {
+	if u.live.Load() {
+		fyne.Do(fn)
+		return
+	}
+	fn()
 }
 
 // sameScreen reports whether b differs from a only in its sequence number
@@ -253,7 +283,7 @@ func (u *UI) submitCode() {
 	raw := string(u.code)
 	u.code = u.code[:0]
 	u.full = false
-	_ = u.flow.EnterCode(raw) // the flow shows what follows, including a refusal
+	u.act(func() error { return u.flow.EnterCode(raw) }, nil) // the flow shows what follows, a refusal too
 }
 
 // keyTap is a keypad key: letters and digits only, at most MaxCodeLen.

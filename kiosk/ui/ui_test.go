@@ -40,7 +40,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		keys = append(keys, "decision."+d)
 	}
 	for _, n := range []string{kiosk.NoticeCodeFormat, kiosk.NoticeNoForehead, kiosk.NoticeUnstable, kiosk.NoticeTooCold,
-		kiosk.NoticeTooHot, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
+		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
 		keys = append(keys, "notice."+n)
 	}
 	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard} {
@@ -149,6 +149,24 @@ func TestGarbledScanRefusedOnTheSpot(t *testing.T) {
 	h.typeKeys("AB12CD") // the field was cleared: the visitor can start over
 	h.tap("OK")
 	h.want(kiosk.Symptoms)
+}
+
+func TestAnAbandonedCodeIsNotLeftForTheNextVisitor(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.tap("Start")
+	h.typeKeys("AB12CD")
+	h.clk.Advance(kiosk.DefaultConfig().InputTimeout) // the visitor walked away
+	h.flow.Tick()
+	h.want(kiosk.Idle)
+	h.tap("Start") // the next person
+	if h.shows("AB12CD") {
+		t.Fatal("the last visitor's code is still in the field")
+	}
+	h.tap("OK")
+	h.want(kiosk.Code) // an empty field submits nothing
+	if n := len(h.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored", n)
+	}
 }
 
 func TestKeypadStopsAtSixteen(t *testing.T) {
