@@ -8,6 +8,7 @@ package admin
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 
 	"github.com/thermogate/thermogate/storage"
@@ -90,10 +91,9 @@ func (a Local) ListScreenings(ctx context.Context, day storage.Day) ([]storage.S
 // Export implements Service.
 func (a Local) Export(ctx context.Context, day storage.Day, dir string) (storage.ExportResult, error) {
 	if !filepath.IsAbs(dir) {
-		var err error
-		if dir, err = filepath.Abs(dir); err != nil {
-			return storage.ExportResult{}, err
-		}
+		// Through the socket a relative path would mean the daemon's working
+		// directory: the caller makes it absolute where it means something.
+		return storage.ExportResult{}, fmt.Errorf("export directory %q is not an absolute path", dir)
 	}
 	return a.DB.ExportDay(ctx, storage.ActorAdmin, day, dir)
 }

@@ -115,9 +115,11 @@ func Listen(path string) (net.Listener, error) {
 	if err := os.Remove(path); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}
-	old := syscall.Umask(0o177) // the socket is created 0600: no window where others may connect
+	// Connecting needs write permission on the socket: with the usual umask
+	// it is born without it for others, and the directory beside the
+	// database is 0700 anyway. (Changing the umask would change it for the
+	// whole process.)
 	l, err := net.Listen("unix", path)
-	syscall.Umask(old)
 	if err != nil {
 		return nil, fmt.Errorf("admin socket: %w", err)
 	}

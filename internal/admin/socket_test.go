@@ -96,6 +96,9 @@ func TestClientCarriesResultsAndErrors(t *testing.T) {
 	if _, err := c.AddGuard(ctx, "Ona", "1234"); err == nil || !strings.Contains(err.Error(), "PIN") {
 		t.Fatalf("an obvious PIN through the socket: %v", err)
 	}
+	if _, err := c.Export(ctx, storage.NewDay(2030, 5, 1), "relative/dir"); err == nil || !strings.Contains(err.Error(), "not an absolute path") {
+		t.Fatalf("a relative export directory through the socket: %v", err)
+	}
 	rep, err := c.VerifyAudit(ctx)
 	if err != nil || !rep.OK || rep.Entries == 0 {
 		t.Fatalf("audit: %+v %v", rep, err)

@@ -17,15 +17,22 @@ import (
 const PostCommandTimeout = 10 * time.Minute
 
 // nightly exports the days that are over and not yet exported, now and then
-// every night at the configured time, until ctx ends.
+// every night at the configured time, until ctx ends. It wakes at least
+// hourly to look at the clock again: a Pi without a real-time clock boots
+// with a wrong time that network time corrects later.
 func (d *Daemon) nightly(ctx context.Context) {
+	h, m := d.cfg.ExportAt()
 	for {
 		d.exportDue(ctx)
-		h, m := d.cfg.ExportAt()
 		next := nextAt(d.clock.Now(), h, m, d.cfg.Location())
 		d.log.Info("next export", "at", next.Format(time.RFC3339))
-		if err := d.clock.Sleep(ctx, next.Sub(d.clock.Now())); err != nil {
-			return
+		for d.clock.Now().Before(next) {
+			if err := d.clock.Sleep(ctx, min(time.Hour, next.Sub(d.clock.Now()))); err != nil {
+				return
+			}
+			if now := d.clock.Now(); now.Before(next.Add(-25 * time.Hour)) {
+				next = nextAt(now, h, m, d.cfg.Location()) // the clock went back a long way: start over
+			}
 		}
 	}
 }

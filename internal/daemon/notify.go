@@ -12,8 +12,10 @@ import (
 type Notifier interface {
 	// Notify sends a state line such as "READY=1".
 	Notify(state string) error
-	// Watchdog returns a function to call often; it sends WATCHDOG=1 at
-	// half the service's WatchdogSec, or does nothing without a watchdog.
+	// Watchdog returns a function to call on every turn of the flow's loop;
+	// it sends WATCHDOG=1 (at most once a second), or is nil without a
+	// watchdog. The loop turns at least every probe interval, so WatchdogSec
+	// must be well above that.
 	Watchdog() func()
 }
 
@@ -22,14 +24,14 @@ type Notifier interface {
 func SystemdNotifier() Notifier {
 	n := &socketNotifier{path: os.Getenv("NOTIFY_SOCKET")}
 	if usec, err := strconv.ParseInt(os.Getenv("WATCHDOG_USEC"), 10, 64); err == nil && usec > 0 {
-		n.every = time.Duration(usec) * time.Microsecond / 2
+		n.every = time.Second
 	}
 	return n
 }
 
 type socketNotifier struct {
 	path  string
-	every time.Duration
+	every time.Duration // the least time between two pings; 0: no watchdog
 
 	mu   sync.Mutex
 	last time.Time
