@@ -53,7 +53,8 @@ type SamplerOpts struct {
 	MaxSpread physic.Temperature
 	// PresenceDelta is how far the object must be above the die temperature
 	// to count as a forehead. Skin is 33–36 °C; a room is at most 32 °C by the
-	// kiosk's own rule, so a 3 K step separates a forehead from a wall.
+	// kiosk's default rule (rule.ambient_max_c), so a 3 K step separates a
+	// forehead from a wall.
 	PresenceDelta physic.Temperature
 	// WaitTimeout is how long to wait for a forehead before ErrNoForehead.
 	WaitTimeout time.Duration

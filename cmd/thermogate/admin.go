@@ -15,12 +15,14 @@ import (
 // dbFlags are the flags of every command that works on the database. The
 // configuration file gives the defaults of --db and --timezone.
 type dbFlags struct {
-	fs         *flag.FlagSet
-	configPath string
-	path       string
-	timezone   string
-	wait       time.Duration
-	resolved   bool
+	fs          *flag.FlagSet
+	configPath  string
+	path        string
+	timezone    string
+	wait        time.Duration
+	resolved    bool
+	tzGiven     bool   // --timezone was given
+	cfgTimezone string // the configuration's zone, the running kiosk's
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
@@ -48,7 +50,8 @@ func (d *dbFlags) resolve() error {
 	if !given["db"] {
 		d.path = c.Store.Path
 	}
-	if !given["timezone"] {
+	d.tzGiven, d.cfgTimezone = given["timezone"], c.Timezone
+	if !d.tzGiven {
 		d.timezone = c.Timezone
 	}
 	return nil
@@ -77,6 +80,11 @@ func (d *dbFlags) open(ctx context.Context, create bool) (admin.Service, error) 
 	}
 	c, err := admin.Dial(ctx, config.SocketPath(d.path))
 	if err == nil {
+		if d.tzGiven && d.timezone != d.cfgTimezone {
+			c.Close()
+			return nil, usagef("--timezone %s: the running kiosk reads and shows times in its configured zone, %s; "+
+				"leave --timezone out, or give booking times in RFC 3339 with their offset", d.timezone, d.cfgTimezone)
+		}
 		return c, nil
 	}
 	if !errors.Is(err, admin.ErrNoDaemon) {

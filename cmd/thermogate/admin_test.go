@@ -258,4 +258,9 @@ func TestCommandsThroughTheDaemon(t *testing.T) {
 	if gs, _ := db.Guards(context.Background()); len(gs) != 1 || gs[0].Name != "Ona" {
 		t.Fatalf("the guard added through the daemon is not in its database: %+v", gs)
 	}
+	// The running kiosk reads times in its own zone: another --timezone is refused.
+	code, _, errs := runCLI(t, "", "bookings", "import", "--db", path, "--timezone", "Europe/Warsaw", bookings)
+	if code != 2 || !strings.Contains(errs, "configured zone, Europe/Vilnius") {
+		t.Fatalf("--timezone through the daemon: exit %d %q", code, errs)
+	}
 }

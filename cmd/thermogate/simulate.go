@@ -12,6 +12,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/internal/simulate"
 	"github.com/thermogate/thermogate/kiosk"
@@ -28,7 +29,8 @@ func simulateCommand() *command {
 			"for commissioning and rule checks. Prints one JSON line a visitor and stores every\n" +
 			"screening as the kiosk would (in a temporary database unless --db is given).\n" +
 			"Visitors CSV columns: at (YYYY-MM-DD HH:MM[:SS]), code, symptoms (yes/no), forehead and\n" +
-			"retest (object °C; empty: never presents / same as forehead), fault (nack, pec, flag, absent).",
+			"retest (object °C; empty: never presents / same as forehead), fault (nack, pec, flag, stuck, absent).\n" +
+			"Screenings are stored with kiosk id simulate:<kiosk_id>; the kiosk's own database is refused.",
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			configPath := fs.String("config", "", "configuration `file` whose rules to check (default: the defaults, or /etc/thermogate/config.toml if it exists)")
 			visitorsPath := fs.String("visitors", "", "visitors CSV `file` (required)")
@@ -55,6 +57,9 @@ func simulateCommand() *command {
 				}
 
 				path := *dbPath
+				if path != "" && samePath(path, cfg.Store.Path) {
+					return usagef("--db %s is the kiosk's own database (store.path): simulated screenings would be exported as real ones; use a copy", path)
+				}
 				if path == "" {
 					dir, err := os.MkdirTemp("", "thermogate-simulate-")
 					if err != nil {
@@ -88,7 +93,9 @@ func simulateCommand() *command {
 				if err != nil {
 					return err
 				}
-				flow, err := kiosk.New(cfg.Kiosk(time.Time{}), db, sampler, clk, nil)
+				kcfg := cfg.Kiosk(time.Time{})
+				kcfg.KioskID = "simulate:" + kcfg.KioskID // a simulated screening says so in every export
+				flow, err := kiosk.New(kcfg, db, sampler, clk, nil)
 				if err != nil {
 					return err
 				}
@@ -117,7 +124,19 @@ func simulateCommand() *command {
 // system's.
 func orDefault(path string) string {
 	if path == "" {
-		return "/etc/thermogate/config.toml"
+		return config.DefaultPath
 	}
 	return path
+}
+
+// samePath reports whether a and b name the same file (or would).
+func samePath(a, b string) bool {
+	if fa, err := os.Stat(a); err == nil {
+		if fb, err := os.Stat(b); err == nil {
+			return os.SameFile(fa, fb)
+		}
+	}
+	aa, _ := filepath.Abs(a)
+	bb, _ := filepath.Abs(b)
+	return aa == bb
 }

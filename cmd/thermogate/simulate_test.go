@@ -41,8 +41,13 @@ func TestSimulateCommand(t *testing.T) {
 	defer d.Close()
 	var stored []storage.Screening
 	d.Screenings(context.Background(), storage.NewDay(2026, 11, 24), func(s storage.Screening) error { stored = append(stored, s); return nil })
-	if len(stored) != 2 || stored[1].ThresholdC != 37.5 || !stored[1].Retest {
+	if len(stored) != 2 || stored[1].ThresholdC != 37.5 || !stored[1].Retest || stored[0].Kiosk != "simulate:door-1" {
 		t.Fatalf("stored %+v", stored)
+	}
+
+	prod := writeFile(t, "prod.toml", "[store]\npath = \""+db+"\"\n")
+	if code, _, errs := runCLI(t, "", "simulate", "--config", prod, "--visitors", visitors, "--db", db); code != 2 || !strings.Contains(errs, "the kiosk's own database") {
+		t.Fatalf("simulate into the kiosk's own database: exit %d %q", code, errs)
 	}
 
 	bad := writeFile(t, "bad.csv", "at,code\n2026-11-24 09:00,A\n2026-11-24 08:00,B\n")

@@ -70,6 +70,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"[ui]\nbooking_phone = \"call us\"\n", []string{"ui.booking_phone"}},
 		{"[booking]\nlate_min = -5\n[rule]\nmax_attempts = 0\n", []string{"booking.late_min", "rule.max_attempts"}}, // all problems at once
 		{"kiosk_id = \"\"\n", []string{"kiosk_id"}},
+		{"[rule]\nplausible_min_c = nan\n", []string{"rule.plausible_min_c"}},
+		{"[rule]\nambient_max_c = inf\n", []string{"rule.ambient_max_c"}},
+		{"[estimate]\noffset_c = nan\n", []string{"estimate.offset_c"}},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.toml), "bad.toml")
