@@ -8,7 +8,14 @@ DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
 GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps test fmt-check vet build clean
+.PHONY: all deps test fmt-check vet build clean cross-deps build-arm64 build-amd64
+
+# Cross-building for the Raspberry Pi (64-bit Raspberry Pi OS) on Debian amd64:
+# Debian's cross compiler and the arm64 -dev packages through multiarch
+# (scripts/cross-deps.sh), no Docker. pkg-config must see only the arm64 .pc
+# files, or cgo would link the Pi's binary against amd64 libraries.
+ARM64_ENV := CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
+	PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig PKG_CONFIG_PATH=
 
 all: build
 
@@ -29,6 +36,18 @@ vet:
 ## build: bin/thermogate for this machine
 build: deps
 	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/thermogate ./cmd/thermogate
+
+## cross-deps: install the Debian packages cross-building for arm64 needs, if any are missing
+cross-deps:
+	@./scripts/cross-deps.sh
+
+## build-arm64: bin/linux-arm64/thermogate, for a Raspberry Pi with 64-bit Raspberry Pi OS
+build-arm64: cross-deps
+	$(ARM64_ENV) $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-arm64/thermogate ./cmd/thermogate
+
+## build-amd64: bin/linux-amd64/thermogate, for the amd64 package (on an amd64 machine)
+build-amd64: deps
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-amd64/thermogate ./cmd/thermogate
 
 clean:
 	rm -rf bin dist
