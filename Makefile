@@ -8,7 +8,7 @@ DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
 GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps test fmt-check vet build clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64
+.PHONY: all deps test fmt-check vet build clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64 deploy-check
 
 # Cross-building for the Raspberry Pi (64-bit Raspberry Pi OS) on Debian amd64:
 # Debian's cross compiler and the arm64 -dev packages through multiarch
@@ -71,6 +71,11 @@ deb-arm64: build-arm64 $(NFPM)
 deb-amd64: build-amd64 $(NFPM)
 	@mkdir -p dist
 	$(DEB_ENV) GOARCH=amd64 BINARY=bin/linux-amd64/thermogate $(NFPM) package --config deploy/nfpm.yaml --packager deb --target dist/thermogate_$(DEB_VERSION)_amd64.deb
+
+## deploy-check: the Raspberry Pi deployment's checks (CI runs them after make test):
+## shellcheck, systemd-analyze verify, the arm64 binary under qemu, the packages' contents
+deploy-check: deb
+	@DEB_VERSION=$(DEB_VERSION) VERSION=$(VERSION) COMMIT=$(COMMIT) ./scripts/check-deploy.sh
 
 clean:
 	rm -rf bin dist .tools
