@@ -55,16 +55,17 @@ ok "$(echo "$scripts" | wc -w) scripts clean"
 # --- 2. systemd units ----------------------------------------------------------------------
 step "systemd-analyze verify"
 # The units as packaged, in a root made of the package's files and this
-# machine's own units (for multi-user.target and friends). xinit is not in the
-# package: a stand-in of that name lets verify check the unit's ExecStart.
+# machine's own units (for multi-user.target and friends). xinit and sh are
+# not in the package: stand-ins of those names let verify check the commands.
 root=$tmp/root
 mkdir -p "$root"
 dpkg-deb -x "$deb_amd64" "$root"
 cp -rn /lib/systemd/system/. "$root/usr/lib/systemd/system/"
-if [ ! -x "$root/usr/bin/xinit" ]; then
-	printf '#!/bin/sh\nexit 0\n' >"$root/usr/bin/xinit"
-	chmod +x "$root/usr/bin/xinit"
-fi
+for cmd in /usr/bin/xinit /bin/sh; do
+	mkdir -p "$root$(dirname "$cmd")"
+	printf '#!/bin/sh\nexit 0\n' >"$root$cmd"
+	chmod +x "$root$cmd"
+done
 for unit in thermogate-kiosk.service thermogate-headless.service; do
 	# verify only warns (exit 0) on an unknown key: any output is a failure.
 	out=$(systemd-analyze verify --root="$root" "/usr/lib/systemd/system/$unit" 2>&1) || fail "$unit: $out"
@@ -105,7 +106,7 @@ for arch in arm64 amd64; do
 	[ "$(field Architecture)" = "$arch" ] || fail "$deb: Architecture is '$(field Architecture)', want $arch"
 	depends=$(field Depends)
 	for p in libgl1 libx11-6 libxcursor1 libxrandr2 libxi6 libxinerama1 libxxf86vm1 \
-		xserver-xorg-core xserver-xorg-input-libinput xinit adduser; do
+		xserver-xorg-core xserver-xorg-input-libinput xinit adduser procps; do
 		echo "$depends" | tr ',' '\n' | sed 's/^ *//; s/ .*//' | grep -qx "$p" || fail "$deb: Depends lacks $p: $depends"
 	done
 	dpkg-deb -I "$deb" conffiles >"$tmp/conffiles"
