@@ -8,7 +8,23 @@ DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
 GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps test fmt-check vet build demo screenshots clean
+.PHONY: all deps test fmt-check vet build demo screenshots clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64 deploy-check
+
+# Cross-building for the Raspberry Pi (64-bit Raspberry Pi OS) on Debian amd64:
+# Debian's cross compiler and the arm64 -dev packages through multiarch
+# (scripts/cross-deps.sh), no Docker. pkg-config must see only the arm64 .pc
+# files, or cgo would link the Pi's binary against amd64 libraries.
+ARM64_ENV := CGO_ENABLED=1 GOOS=linux GOARCH=arm64 CC=aarch64-linux-gnu-gcc \
+	PKG_CONFIG_LIBDIR=/usr/lib/aarch64-linux-gnu/pkgconfig:/usr/share/pkgconfig PKG_CONFIG_PATH=
+
+# Packaging: nfpm, installed at an exact version into .tools/ (not globally).
+# (v2.46 and later need modules the Go module proxy does not serve.)
+NFPM_VERSION := v2.45.0
+NFPM        := $(CURDIR)/.tools/nfpm-$(NFPM_VERSION)/nfpm
+DEB_VERSION ?= $(shell ./scripts/deb-version.sh)
+# Files in the package get the commit's time: the same commit, the same package.
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+DEB_ENV      = DEB_VERSION=$(DEB_VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
 
 all: build
 
@@ -45,5 +61,36 @@ screenshots: deps
 	rm -f docs/screenshots/*-*x*.png
 	THERMOGATE_SCREENSHOTS=$(CURDIR)/docs/screenshots $(GO) test -tags $(TAGS) -run TestScreenshots -count 1 ./kiosk/ui
 
+## cross-deps: install the Debian packages cross-building for arm64 needs, if any are missing
+cross-deps:
+	@./scripts/cross-deps.sh
+
+## build-arm64: bin/linux-arm64/thermogate, for a Raspberry Pi with 64-bit Raspberry Pi OS
+build-arm64: cross-deps
+	$(ARM64_ENV) $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-arm64/thermogate ./cmd/thermogate
+
+## build-amd64: bin/linux-amd64/thermogate, for the amd64 package (on an amd64 machine)
+build-amd64: deps
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-amd64/thermogate ./cmd/thermogate
+
+$(NFPM):
+	GOBIN=$(dir $(NFPM)) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
+## deb: dist/thermogate_<version>_arm64.deb (the Pi's) and _amd64.deb
+deb: deb-arm64 deb-amd64
+
+deb-arm64: build-arm64 $(NFPM)
+	@mkdir -p dist
+	$(DEB_ENV) GOARCH=arm64 BINARY=bin/linux-arm64/thermogate $(NFPM) package --config deploy/nfpm.yaml --packager deb --target dist/thermogate_$(DEB_VERSION)_arm64.deb
+
+deb-amd64: build-amd64 $(NFPM)
+	@mkdir -p dist
+	$(DEB_ENV) GOARCH=amd64 BINARY=bin/linux-amd64/thermogate $(NFPM) package --config deploy/nfpm.yaml --packager deb --target dist/thermogate_$(DEB_VERSION)_amd64.deb
+
+## deploy-check: the Raspberry Pi deployment's checks (CI runs them after make test):
+## shellcheck, systemd-analyze verify, the arm64 binary under qemu, the packages' contents
+deploy-check: deb
+	@DEB_VERSION=$(DEB_VERSION) VERSION=$(VERSION) COMMIT=$(COMMIT) ./scripts/check-deploy.sh
+
 clean:
-	rm -rf bin dist
+	rm -rf bin dist .tools
