@@ -386,15 +386,19 @@ func (f *Flow) Start() error {
 }
 
 // Touch tells the flow the visitor is still there (typing on the keypad),
-// so the input timeout starts again.
+// so the input timeout starts again. Only the runner needs to know: nothing
+// on screen changes, so no state is published (the keypad redraws itself).
 func (f *Flow) Touch() {
 	f.mu.Lock()
+	defer f.mu.Unlock()
 	if f.st.Screen != Code && f.st.Screen != Symptoms {
-		f.mu.Unlock()
 		return
 	}
 	f.st.Until = f.clock.Now().Add(f.cfg.InputTimeout)
-	f.commit()
+	select {
+	case f.wake <- struct{}{}:
+	default:
+	}
 }
 
 // SetLang switches the language of the screens. It is possible on every screen.

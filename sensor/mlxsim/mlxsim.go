@@ -107,8 +107,6 @@ type Sim struct {
 	glitches int
 	frozen   map[byte][3]byte // answers frozen by the Stuck fault
 	slow     time.Duration
-	speed    physic.Frequency
-	txCount  int
 	writeLog []uint16
 }
 
@@ -160,9 +158,6 @@ func (s *Sim) SetSpeed(f physic.Frequency) error {
 	if f > 100*physic.KiloHertz {
 		return fmt.Errorf("mlxsim: %s is above the MLX90614's 100kHz maximum", f)
 	}
-	s.mu.Lock()
-	s.speed = f
-	s.mu.Unlock()
 	return nil
 }
 
@@ -256,26 +251,12 @@ func (s *Sim) SetSlow(d time.Duration) {
 	s.mu.Unlock()
 }
 
-// Transactions returns how many transactions the bus has seen.
-func (s *Sim) Transactions() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.txCount
-}
-
 // EEPROMWrites returns every word written to the EEPROM, in order, including
 // the erase writes of 0.
 func (s *Sim) EEPROMWrites() []uint16 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]uint16(nil), s.writeLog...)
-}
-
-// Object returns the object temperature the scene shows at t, without noise.
-func (s *Sim) Object(t time.Time) physic.Temperature {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.object(t)
 }
 
 func (s *Sim) object(t time.Time) physic.Temperature {
@@ -296,7 +277,6 @@ func (s *Sim) object(t time.Time) physic.Temperature {
 func (s *Sim) Tx(addr uint16, w, r []byte) error {
 	s.mu.Lock()
 	slow := s.slow
-	s.txCount++
 	s.mu.Unlock()
 	if slow > 0 {
 		_ = s.clock.Sleep(context.Background(), slow)
