@@ -79,6 +79,12 @@ var scenarios = []scenario{
 		toMeasure(h)
 		h.forehead(31.01) // 32.5 °C: too cold, come closer
 	}},
+	{"measure-step-back", func(h *harness) {
+		toMeasure(h)
+		h.sim.Present(c(35.51)) // there before the measurement, perfectly still
+		h.clk.Advance(time.Second)
+		h.flow.Measure(context.Background())
+	}},
 	{"retest", toRetest},
 	{"decision-admit-ok", func(h *harness) {
 		toMeasure(h)
