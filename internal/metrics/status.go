@@ -48,7 +48,7 @@ func WriteStatus(w io.Writer, g prometheus.Gatherer, now time.Time) error {
 		line("Running since:", "%s (%s)", start.In(now.Location()).Format("2006-01-02 15:04:05"), ago(now, start))
 	}
 
-	if v, _ := s.value(Namespace+"_in_service"); v == 1 {
+	if v, _ := s.value(Namespace + "_in_service"); v == 1 {
 		line("Service:", "IN SERVICE")
 	} else {
 		cause := ""
@@ -65,11 +65,11 @@ func WriteStatus(w io.Writer, g prometheus.Gatherer, now time.Time) error {
 	}
 
 	room := "unknown (no reading)"
-	if v, ok := s.value(Namespace+"_room_temperature_celsius"); ok {
+	if v, ok := s.value(Namespace + "_room_temperature_celsius"); ok {
 		room = fmt.Sprintf("%.1f °C", v)
 	}
-	lo, okLo := s.value(Namespace+"_room_temperature_min_celsius")
-	hi, okHi := s.value(Namespace+"_room_temperature_max_celsius")
+	lo, okLo := s.value(Namespace + "_room_temperature_min_celsius")
+	hi, okHi := s.value(Namespace + "_room_temperature_max_celsius")
 	if okLo && okHi && lo < hi {
 		room += fmt.Sprintf(" (screens in %.1f–%.1f °C)", lo, hi)
 	}
@@ -104,35 +104,35 @@ func WriteStatus(w io.Writer, g prometheus.Gatherer, now time.Time) error {
 
 	line("Sensor errors:", "%s", s.counts("sensor_errors_total", "kind", SensorErrorKinds))
 	guard := s.counts("guard_actions_total", "kind", GuardActions)
-	if v, ok := s.value(Namespace+"_pin_lockouts_total"); ok {
+	if v, ok := s.value(Namespace + "_pin_lockouts_total"); ok {
 		guard += fmt.Sprintf("; PIN lockouts %s", count(v))
 	}
 	line("Guard:", "%s", guard)
 
 	export := "none known"
-	if v, ok := s.value(Namespace+"_export_last_success_timestamp_seconds"); ok {
+	if v, ok := s.value(Namespace + "_export_last_success_timestamp_seconds"); ok {
 		t := fromUnix(v)
 		export = fmt.Sprintf("last success %s (%s)", t.In(now.Location()).Format("2006-01-02 15:04"), ago(now, t))
 	}
-	if v, ok := s.value(Namespace+"_export_last_ok"); ok && v == 0 {
+	if v, ok := s.value(Namespace + "_export_last_ok"); ok && v == 0 {
 		export += "; THE LAST ATTEMPT FAILED (see the journal)"
 	}
 	line("Export:", "%s", export)
-	if v, ok := s.value(Namespace+"_database_size_bytes"); ok {
+	if v, ok := s.value(Namespace + "_database_size_bytes"); ok {
 		line("Database:", "%s", bytes(v))
 	}
 
 	if _, fleet := s[Namespace+"_fleet_outbox_backlog"]; fleet {
-		backlog, _ := s.value(Namespace+"_fleet_outbox_backlog")
+		backlog, _ := s.value(Namespace + "_fleet_outbox_backlog")
 		f := fmt.Sprintf("outbox %s waiting", count(backlog))
 		for _, p := range []struct{ name, what string }{{"fleet_last_push_timestamp_seconds", "push"}, {"fleet_last_pull_timestamp_seconds", "pull"}} {
-			if v, ok := s.value(Namespace+"_"+p.name); ok {
+			if v, ok := s.value(Namespace + "_" + p.name); ok {
 				f += fmt.Sprintf("; last %s %s", p.what, ago(now, fromUnix(v)))
 			} else {
 				f += fmt.Sprintf("; no %s yet", p.what)
 			}
 		}
-		if v, ok := s.value(Namespace+"_fleet_booking_sequence"); ok {
+		if v, ok := s.value(Namespace + "_fleet_booking_sequence"); ok {
 			f += fmt.Sprintf("; bookings at sequence %s", count(v))
 		}
 		line("Fleet:", "%s", f)
