@@ -176,18 +176,21 @@ func (s snapshot) histogram(name string) *dto.Histogram {
 	return ms[0].GetHistogram()
 }
 
-// counts lists a counter family's values in the order of kinds: "nack 0, pec 2, …".
+// counts lists a counter family's non-zero values in the order of kinds
+// ("pec 2, frozen 1"), or "none".
 func (s snapshot) counts(name, labelName string, kinds []string) string {
 	v := map[string]float64{}
 	for _, m := range s.metrics(name) {
 		v[label(m, labelName)] = m.GetCounter().GetValue()
 	}
-	parts := make([]string, 0, len(kinds)+1)
-	for _, k := range kinds {
-		parts = append(parts, fmt.Sprintf("%s %s", k, count(v[k])))
+	var parts []string
+	for _, k := range append(slices.Clip(kinds), Other) {
+		if v[k] > 0 {
+			parts = append(parts, fmt.Sprintf("%s %s", k, count(v[k])))
+		}
 	}
-	if o := v[Other]; o > 0 {
-		parts = append(parts, fmt.Sprintf("%s %s", Other, count(o)))
+	if len(parts) == 0 {
+		return "none"
 	}
 	return strings.Join(parts, ", ")
 }
