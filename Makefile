@@ -33,8 +33,9 @@ deps:
 	@./scripts/deps.sh
 
 ## test: gofmt check, go vet and the race-detector tests — what CI runs.
-## Xvfb and xdotool are for the test that drives the demo in a real window.
-test: export DEPS_EXTRA = xvfb xdotool
+## Xvfb and xdotool are for the test that drives the demo in a real window;
+## prometheus (Debian's package of promtool) checks the metrics and alert rules.
+test: export DEPS_EXTRA = xvfb xdotool prometheus
 test: deps fmt-check vet
 	$(GO) test -race -tags $(TAGS) ./...
 

@@ -17,6 +17,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/thermogate/thermogate/deploy"
+	"github.com/thermogate/thermogate/internal/metrics"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 )
@@ -81,6 +82,8 @@ type Config struct {
 		BookingPhone string        `toml:"booking_phone"`
 		Fullscreen   bool          `toml:"fullscreen"`
 	} `toml:"ui"`
+
+	Metrics metrics.Config `toml:"metrics"`
 
 	loc *time.Location
 }
@@ -178,6 +181,9 @@ func (c *Config) validate() error {
 	}
 	if !phone.MatchString(c.UI.BookingPhone) {
 		bad("ui.booking_phone = %q: want up to 20 digits, spaces, +, ( ) or -", c.UI.BookingPhone)
+	}
+	if err := c.Metrics.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	if c.loc != nil {
 		if _, err := c.kiosk(); err != nil {
