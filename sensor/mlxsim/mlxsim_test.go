@@ -331,9 +331,6 @@ func TestFreezeStopsTheRAMAfterTheForeheadArrives(t *testing.T) {
 			t.Fatalf("ambient %s after the freeze, want the frozen 22.01°C", got)
 		}
 	}
-	if s.Fault() != Freeze {
-		t.Fatalf("fault %s", s.Fault())
-	}
 	s.SetFault(None)
 	if got := mustRead(t, d.Object); !near(got, c(37.01)) {
 		t.Fatalf("healed object = %s, want the forehead's 37.01°C", got)
