@@ -37,7 +37,8 @@ var (
 	// ErrFault: the sensor failed (bus errors, PEC, error flag, slow or stuck
 	// answers). The wrapped error says how.
 	ErrFault = errors.New("sensor fault")
-	// ErrStuck is a fault: the sensor kept returning the very same words.
+	// ErrStuck is a fault: the sensor kept returning the very same words
+	// while a forehead was in front of it (see SamplerOpts.FrozenReads).
 	ErrStuck = fmt.Errorf("%w: readings stuck", ErrFault)
 )
 
@@ -65,6 +66,34 @@ type SamplerOpts struct {
 	MaxErrors int
 	// SlowRead: a read that takes longer counts as a failed read.
 	SlowRead time.Duration
+
+	// FrozenReads and FrozenFor say when the sensor counts as frozen: its
+	// RAM stopped changing, so its words are no measurement at all. That is
+	// FrozenReads consecutive successful reads, spanning at least FrozenFor
+	// from the first to the last, whose raw object AND ambient words are all
+	// identical, while a forehead is present; any such stretch, at any point
+	// of a measurement, ends it with ErrStuck instead of a reading. (The
+	// driver's conversion is exact, 0.02 K a step, so equal temperatures are
+	// equal raw words.)
+	//
+	// Why this is safe for a live chip: a forehead is never perfectly still
+	// and the MLX90614's object word moves in 0.02 K steps, so its noise
+	// (about 0.05 K at factory filter settings; a still forehead adds its
+	// own) spans several steps. Two reads in a row give the same word with
+	// probability about 0.02 K / (2·√π·σ) ≈ 0.11 for σ = 0.05 K; five in a row
+	// about 0.11⁴ ≈ 1.6e-4, and the die word must repeat too. A false alarm
+	// costs one "step back and come again", never a wrong decision.
+	// FrozenFor guards a sampler set to read faster than the chip refreshes
+	// its RAM, where repeats are normal; FrozenReads guards a slow one.
+	//
+	// Why it catches every freeze: a window whose words were all frozen
+	// would be a FrozenReads stretch long before it is complete (Validate
+	// keeps FrozenReads ≤ Samples and FrozenFor within a window), and the
+	// check runs on every read before the window is judged. A reading can
+	// thus hold at most FrozenReads−1 copies of one word at its end — a
+	// value the chip really measured, before it froze.
+	FrozenReads int
+	FrozenFor   time.Duration
 }
 
 // DefaultSamplerOpts: a one-second window of ten reads that must agree within
@@ -79,6 +108,8 @@ var DefaultSamplerOpts = SamplerOpts{
 	SettleTimeout: 6 * time.Second,
 	MaxErrors:     3,
 	SlowRead:      500 * time.Millisecond,
+	FrozenReads:   5,
+	FrozenFor:     400 * time.Millisecond,
 }
 
 // Validate checks that the options make sense together.
@@ -100,6 +131,10 @@ func (o SamplerOpts) Validate() error {
 		return fmt.Errorf("sampler max errors %d must be at least 1", o.MaxErrors)
 	case o.SlowRead <= 0:
 		return fmt.Errorf("sampler slow-read limit %v must be positive", o.SlowRead)
+	case o.FrozenReads < 2 || o.FrozenReads > o.Samples:
+		return fmt.Errorf("sampler frozen reads %d: want 2 to the window's %d samples, so a frozen window is always caught", o.FrozenReads, o.Samples)
+	case o.FrozenFor <= 0 || o.FrozenFor > time.Duration(o.Samples-1)*o.Interval:
+		return fmt.Errorf("sampler frozen time %v: want more than 0 and at most the window's %v, so a frozen window is always caught", o.FrozenFor, time.Duration(o.Samples-1)*o.Interval)
 	}
 	return nil
 }
@@ -156,6 +191,9 @@ func mergeDefaults(o SamplerOpts) SamplerOpts {
 	o.SettleTimeout = cmp.Or(o.SettleTimeout, d.SettleTimeout)
 	o.MaxErrors = cmp.Or(o.MaxErrors, d.MaxErrors)
 	o.SlowRead = cmp.Or(o.SlowRead, d.SlowRead)
+	o.FrozenReads = cmp.Or(o.FrozenReads, d.FrozenReads)
+	// A sampler set to read at another pace gets the same count of reads.
+	o.FrozenFor = cmp.Or(o.FrozenFor, time.Duration(o.FrozenReads-1)*o.Interval)
 	return o
 }
 
@@ -170,19 +208,23 @@ type sample struct{ obj, die physic.Temperature }
 //
 // Errors: ErrNoForehead after WaitTimeout without a forehead, ErrUnstable
 // after SettleTimeout of a forehead that does not hold still, ErrFault
-// (wrapping the cause) after MaxErrors consecutive failed reads or when every
-// word in a window is the same as from a sensor that stopped measuring, and
-// ctx's error when it is done.
+// (wrapping the cause) after MaxErrors consecutive failed reads, ErrStuck (a
+// kind of ErrFault) as soon as the words stop changing while a forehead is
+// present (FrozenReads, FrozenFor), and ctx's error when it is done.
 func (s *Sampler) Measure(ctx context.Context, progress func(Progress)) (Reading, error) {
 	o := s.opts
 	start := s.clock.Now()
 	win := make([]sample, 0, o.Samples)
 	var (
 		presentSince time.Time
-		presentFirst bool // a forehead was there at the very first read
-		first        = true
 		errs         int
 		lastSpread   physic.Temperature
+		// same: the current stretch of identical words while present.
+		same struct {
+			w     sample
+			n     int
+			since time.Time
+		}
 	)
 	for {
 		if err := ctx.Err(); err != nil {
@@ -197,11 +239,8 @@ func (s *Sampler) Measure(ctx context.Context, progress func(Progress)) (Reading
 		} else {
 			errs = 0
 			present := smp.obj-smp.die >= o.PresenceDelta
-			if first {
-				presentFirst, first = present, false
-			}
 			if !present {
-				win, presentSince = win[:0], time.Time{}
+				win, presentSince, same.n = win[:0], time.Time{}, 0
 				if now.Sub(start) >= o.WaitTimeout {
 					return Reading{}, fmt.Errorf("%w after %v", ErrNoForehead, o.WaitTimeout)
 				}
@@ -209,14 +248,22 @@ func (s *Sampler) Measure(ctx context.Context, progress func(Progress)) (Reading
 				if presentSince.IsZero() {
 					presentSince = now
 				}
+				// A failed read between two equal words does not break the
+				// stretch: it proves nothing about the RAM.
+				if same.n > 0 && smp == same.w {
+					same.n++
+				} else {
+					same.w, same.n, same.since = smp, 1, now
+				}
+				if same.n >= o.FrozenReads && now.Sub(same.since) >= o.FrozenFor {
+					return Reading{}, fmt.Errorf("%w: object %s and die %s the same in %d reads over %v with a forehead present: the sensor stopped measuring",
+						ErrStuck, smp.obj, smp.die, same.n, now.Sub(same.since))
+				}
 				if len(win) == o.Samples {
 					win = append(win[:0], win[1:]...)
 				}
 				win = append(win, smp)
 				if len(win) == o.Samples {
-					if presentFirst && allSame(win) {
-						return Reading{}, fmt.Errorf("%w: %d identical words from the first read on", ErrStuck, len(win))
-					}
 					if lastSpread = spread(win); lastSpread <= o.MaxSpread {
 						return s.reading(win, lastSpread, now)
 					}
@@ -302,13 +349,4 @@ func spread(win []sample) physic.Temperature {
 		lo, hi = min(lo, w.obj), max(hi, w.obj)
 	}
 	return hi - lo
-}
-
-func allSame(win []sample) bool {
-	for _, w := range win[1:] {
-		if w != win[0] {
-			return false
-		}
-	}
-	return true
 }

@@ -55,8 +55,9 @@ func TestMeasureSteadyForehead(t *testing.T) {
 	if got.Object != c(35.51) || got.Die != c(22.01) || got.Ambient != c(22.01) {
 		t.Fatalf("reading = object %s die %s ambient %s, want 35.51, 22.01, 22.01", got.Object, got.Die, got.Ambient)
 	}
-	if got.Samples != sensor.DefaultSamplerOpts.Samples || got.Spread != 0 {
-		t.Fatalf("samples %d spread %s, want %d and 0", got.Samples, got.Spread, sensor.DefaultSamplerOpts.Samples)
+	// The chip's last bit flickers by one step (0.02 K) either way.
+	if got.Samples != sensor.DefaultSamplerOpts.Samples || got.Spread != 40*physic.MilliKelvin {
+		t.Fatalf("samples %d spread %s, want %d and 0.04 K", got.Samples, got.Spread, sensor.DefaultSamplerOpts.Samples)
 	}
 	// The forehead arrives at 2 s, rises for 0.3 s, then one clean window.
 	if el := got.At.Sub(t0); el < 3*time.Second || el > 4*time.Second {

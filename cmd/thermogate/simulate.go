@@ -29,7 +29,7 @@ func simulateCommand() *command {
 			"for commissioning and rule checks. Prints one JSON line a visitor and stores every\n" +
 			"screening as the kiosk would (in a temporary database unless --db is given).\n" +
 			"Visitors CSV columns: at (YYYY-MM-DD HH:MM[:SS]), code, symptoms (yes/no), forehead and\n" +
-			"retest (object °C; empty: never presents / same as forehead), fault (nack, pec, flag, stuck, absent).\n" +
+			"retest (object °C; empty: never presents / same as forehead), fault (nack, pec, flag, stuck, absent, freeze:<ms>).\n" +
 			"Screenings are stored with kiosk id simulate:<kiosk_id>; the kiosk's own database is refused.",
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			configPath := fs.String("config", "", "configuration `file` whose rules to check (default: the defaults, or /etc/thermogate/config.toml if it exists)")

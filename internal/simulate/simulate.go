@@ -7,16 +7,12 @@ package simulate
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"math"
 	"slices"
-	"strconv"
-	"strings"
-	"time"
 
 	"periph.io/x/conn/v3/physic"
 
@@ -25,126 +21,6 @@ import (
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 )
-
-// Visitor is one line of a visitors file.
-type Visitor struct {
-	Line     int
-	At       time.Time
-	Code     string   // as typed; may be empty or garbage
-	Symptoms bool     // the answer to the symptoms question
-	Forehead *float64 // object temperature °C while the forehead is held; nil: never presents it
-	Retest   *float64 // object temperature at the retest; nil: the same as Forehead
-	Fault    mlxsim.Fault
-}
-
-// Columns of a visitors file; at and code are required.
-var Columns = []string{"at", "code", "symptoms", "forehead", "retest", "fault"}
-
-// MaxVisitors bounds a file, so a mistake cannot run for hours.
-const MaxVisitors = 100_000
-
-// ParseVisitors reads a visitors CSV with a header row. Times are
-// YYYY-MM-DD HH:MM[:SS] in loc and must not decrease. Errors name the line.
-func ParseVisitors(r io.Reader, loc *time.Location) ([]Visitor, error) {
-	cr := csv.NewReader(r)
-	cr.FieldsPerRecord = -1
-	cr.TrimLeadingSpace = true
-	header, err := cr.Read()
-	if err == io.EOF {
-		return nil, errors.New("visitors file is empty: want a header row with at,code[,symptoms,forehead,retest,fault]")
-	}
-	if err != nil {
-		return nil, fmt.Errorf("visitors file: %w", err)
-	}
-	col := map[string]int{}
-	for i, h := range header {
-		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
-		if !slices.Contains(Columns, h) {
-			return nil, fmt.Errorf("line 1: unknown column %q (want %s)", h, strings.Join(Columns, ", "))
-		}
-		if _, dup := col[h]; dup {
-			return nil, fmt.Errorf("line 1: column %q twice", h)
-		}
-		col[h] = i
-	}
-	for _, need := range []string{"at", "code"} {
-		if _, ok := col[need]; !ok {
-			return nil, fmt.Errorf("line 1: no %q column", need)
-		}
-	}
-	var out []Visitor
-	for {
-		rec, err := cr.Read()
-		if err == io.EOF {
-			break
-		}
-		line, _ := cr.FieldPos(0)
-		if err != nil {
-			return nil, fmt.Errorf("visitors file: %w", err)
-		}
-		if len(out) >= MaxVisitors {
-			return nil, fmt.Errorf("line %d: more than %d visitors", line, MaxVisitors)
-		}
-		get := func(name string) string {
-			if i, ok := col[name]; ok && i < len(rec) {
-				return strings.TrimSpace(rec[i])
-			}
-			return ""
-		}
-		v := Visitor{Line: line, Code: get("code")}
-		bad := func(format string, a ...any) error {
-			return fmt.Errorf("line %d: %s", line, fmt.Sprintf(format, a...))
-		}
-		if v.At, err = parseAt(get("at"), loc); err != nil {
-			return nil, bad("%v", err)
-		}
-		if n := len(out); n > 0 && v.At.Before(out[n-1].At) {
-			return nil, bad("at %s is before the previous visitor's %s: visitors come in time order", get("at"), out[n-1].At.Format("2006-01-02 15:04:05"))
-		}
-		switch strings.ToLower(get("symptoms")) {
-		case "", "no":
-		case "yes":
-			v.Symptoms = true
-		default:
-			return nil, bad("symptoms %q: want yes, no or empty", get("symptoms"))
-		}
-		if v.Forehead, err = parseTemp(get("forehead")); err != nil {
-			return nil, bad("forehead: %v", err)
-		}
-		if v.Retest, err = parseTemp(get("retest")); err != nil {
-			return nil, bad("retest: %v", err)
-		}
-		if v.Fault, err = mlxsim.ParseFault(get("fault")); err != nil {
-			return nil, bad("%v", err)
-		}
-		out = append(out, v)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("visitors file has a header and no visitors")
-	}
-	return out, nil
-}
-
-func parseAt(s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t, nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("at %q: want YYYY-MM-DD HH:MM or YYYY-MM-DD HH:MM:SS", s)
-}
-
-// parseTemp reads an object temperature in °C, or nothing.
-func parseTemp(s string) (*float64, error) {
-	if s == "" {
-		return nil, nil
-	}
-	v, err := strconv.ParseFloat(strings.Replace(s, ",", ".", 1), 64)
-	if err != nil || math.IsNaN(v) || v < -20 || v > 100 {
-		return nil, fmt.Errorf("%q: want a temperature in °C between -20 and 100, or empty", s)
-	}
-	return &v, nil
-}
 
 // Result is what happened to one visitor.
 type Result struct {
@@ -197,7 +73,7 @@ func visit(ctx context.Context, r Rig, v Visitor) (Result, error) {
 	r.Flow.Tick() // the last decision has left the screen, an abandoned input has timed out
 	r.Sim.SetFault(mlxsim.None)
 	r.Flow.Probe() // back in service once the last visitor's fault is gone
-	r.Sim.SetFault(v.Fault)
+	applyFault(r.Sim, v)
 	defer func() {
 		r.Sim.SetFault(mlxsim.None)
 		r.Sim.Remove()

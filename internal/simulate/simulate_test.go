@@ -178,7 +178,7 @@ func TestMalformedVisitorsNameTheLine(t *testing.T) {
 		{"at,code,forehead\n2026-11-24 09:00,A,hot\n", "line 2: forehead"},
 		{"at,code,forehead\n2026-11-24 09:00,A,350\n", "line 2: forehead"},
 		{"at,code,fault\n2026-11-24 09:00,A,smoke\n", "line 2: unknown sensor fault \"smoke\""},
-		{"at,code\n2026-11-24 09:00,\"A\n", "visitors file"},
+		{"at,code\n2026-11-24 09:00,\"A\n", "line 2: a quoted field is not closed"},
 	}
 	for _, tt := range tests {
 		_, err := ParseVisitors(strings.NewReader(tt.csv), vilnius)

@@ -48,17 +48,29 @@ var (
 	// temperature word.
 	ErrFlag = errors.New("mlx90614: error flag set")
 	// ErrRange is returned for a value outside what the chip can hold or
-	// measure: an emissivity outside 0.1–1.0, or a temperature outside the
-	// datasheet's range (ambient −40…125 °C, object −70…380 °C).
+	// measure: an emissivity outside 0.1–1.0, or a temperature word outside
+	// the register's raw range (see the raw limits below).
 	ErrRange = errors.New("mlx90614: value out of range")
 )
 
-// Datasheet measurement ranges.
+// Raw limits of the temperature words (0.02 K a step), checked on the word
+// itself so that every value the chip can output is accepted and nothing else.
+//
+// Object (RAM 0x07, 0x08): the datasheet's RAM description (section "RAM" of
+// the SMBus chapter; also Melexis' application note "SMBus communication
+// with MLX90614", table 7 and the text below it) says To "will sweep between
+// 0x27AD to 0x7FFF as the object temperature changes from −70.01 °C to
+// +382.19 °C": 0x27AD = 10157 → 203.14 K, 0x7FFF = 32767 → 655.34 K.
+//
+// Ambient (RAM 0x06): the datasheet's features and Ta section give the
+// sensor (die) temperature range as −40…+125 °C. Its raw ends, by the same
+// rule as the object's (the word at or just beyond the stated end): 0x2D89 =
+// 11657 → 233.14 K = −40.01 °C and 0x4DC4 = 19908 → 398.16 K = +125.01 °C.
 const (
-	ambientMin = physic.ZeroCelsius - 40*physic.Celsius
-	ambientMax = physic.ZeroCelsius + 125*physic.Celsius
-	objectMin  = physic.ZeroCelsius - 70*physic.Celsius
-	objectMax  = physic.ZeroCelsius + 380*physic.Celsius
+	ambientRawMin = 0x2D89
+	ambientRawMax = 0x4DC4
+	objectRawMin  = 0x27AD
+	objectRawMax  = 0x7FFF
 )
 
 // Opts holds the configuration options.
@@ -111,17 +123,17 @@ func (d *Dev) Halt() error { return nil }
 
 // Ambient reads the die temperature (RAM 0x06).
 func (d *Dev) Ambient() (physic.Temperature, error) {
-	return d.readTemp(RAMAmbient, ambientMin, ambientMax)
+	return d.readTemp(RAMAmbient, ambientRawMin, ambientRawMax)
 }
 
 // Object reads the temperature seen by the first IR channel (RAM 0x07).
 func (d *Dev) Object() (physic.Temperature, error) {
-	return d.readTemp(RAMObject1, objectMin, objectMax)
+	return d.readTemp(RAMObject1, objectRawMin, objectRawMax)
 }
 
 // Object2 reads the second IR channel (RAM 0x08) of dual-zone parts.
 func (d *Dev) Object2() (physic.Temperature, error) {
-	return d.readTemp(RAMObject2, objectMin, objectMax)
+	return d.readTemp(RAMObject2, objectRawMin, objectRawMax)
 }
 
 // Emissivity reads the emissivity coefficient from EEPROM 0x24.
@@ -223,7 +235,7 @@ func (d *Dev) writeWord(cmd byte, v uint16) error {
 	return d.c.Tx(d.w[:], nil)
 }
 
-func (d *Dev) readTemp(cmd byte, lo, hi physic.Temperature) (physic.Temperature, error) {
+func (d *Dev) readTemp(cmd byte, lo, hi uint16) (physic.Temperature, error) {
 	v, err := d.ReadWord(cmd)
 	if err != nil {
 		return 0, err
@@ -232,8 +244,8 @@ func (d *Dev) readTemp(cmd byte, lo, hi physic.Temperature) (physic.Temperature,
 		return 0, fmt.Errorf("mlx90614: read %#02x: word %#04x: %w", cmd, v, ErrFlag)
 	}
 	t := physic.Temperature(v) * Resolution
-	if t < lo || t > hi {
-		return 0, fmt.Errorf("mlx90614: read %#02x: %s outside the sensor's range: %w", cmd, t, ErrRange)
+	if v < lo || v > hi {
+		return 0, fmt.Errorf("mlx90614: read %#02x: word %#04x (%s) outside the register's range %#04x…%#04x: %w", cmd, v, t, lo, hi, ErrRange)
 	}
 	return t, nil
 }

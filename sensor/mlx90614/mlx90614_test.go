@@ -223,8 +223,55 @@ func FuzzReadWord(f *testing.F) {
 			t.Fatalf("answer % x with a bad PEC gave %s, %v", r, got, err)
 		case pecOK && r[1]&0x80 != 0 && !errors.Is(err, ErrFlag):
 			t.Fatalf("answer % x with the error flag gave %s, %v", r, got, err)
-		case err == nil && (got < objectMin || got > objectMax):
+		case err == nil && (got < objectRawMin*Resolution || got > objectRawMax*Resolution):
 			t.Fatalf("answer % x gave %s outside the object range", r, got)
 		}
 	})
+}
+
+// wordIO answers a read of cmd with the 16-bit word v and its correct PEC.
+func wordIO(cmd byte, v uint16) i2ctest.IO {
+	lsb, msb := byte(v), byte(v>>8)
+	return i2ctest.IO{Addr: 0x5A, W: []byte{cmd}, R: []byte{lsb, msb, PEC(0xB4, cmd, 0xB5, lsb, msb)}}
+}
+
+// TestDatasheetRawLimits reads both ends of each register's raw range, and
+// one word past each end: every word the chip can output is accepted, none
+// outside it.
+func TestDatasheetRawLimits(t *testing.T) {
+	tests := []struct {
+		name string
+		read func(*Dev) (physic.Temperature, error)
+		cmd  byte
+		word uint16
+		want physic.Temperature // 0: ErrRange
+	}{
+		{"object lowest −70.01 °C", (*Dev).Object, RAMObject1, 0x27AD, 10157 * Resolution},
+		{"object highest +382.19 °C", (*Dev).Object, RAMObject1, 0x7FFF, 32767 * Resolution},
+		{"object below the lowest", (*Dev).Object, RAMObject1, 0x27AC, 0},
+		{"object2 lowest", (*Dev).Object2, RAMObject2, 0x27AD, 10157 * Resolution},
+		{"object2 highest", (*Dev).Object2, RAMObject2, 0x7FFF, 32767 * Resolution},
+		{"object2 below the lowest", (*Dev).Object2, RAMObject2, 0x27AC, 0},
+		{"ambient lowest −40.01 °C", (*Dev).Ambient, RAMAmbient, 0x2D89, 11657 * Resolution},
+		{"ambient highest +125.01 °C", (*Dev).Ambient, RAMAmbient, 0x4DC4, 19908 * Resolution},
+		{"ambient below the lowest", (*Dev).Ambient, RAMAmbient, 0x2D88, 0},
+		{"ambient above the highest", (*Dev).Ambient, RAMAmbient, 0x4DC5, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			bus := &i2ctest.Playback{Ops: []i2ctest.IO{wordIO(tt.cmd, tt.word)}, DontPanic: true}
+			d, _ := New(bus, nil)
+			got, err := tt.read(d)
+			if tt.want == 0 {
+				if !errors.Is(err, ErrRange) {
+					t.Fatalf("word %#04x: %s, %v; want ErrRange", tt.word, got, err)
+				}
+			} else if err != nil || got != tt.want {
+				t.Fatalf("word %#04x: %s, %v; want %s", tt.word, got, err, tt.want)
+			}
+			if err := bus.Close(); err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
 }

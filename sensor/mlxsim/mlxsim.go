@@ -37,9 +37,13 @@ const (
 	Flag         // temperature words carry the error flag (bit 15)
 	Stuck        // every answer is frozen at what the chip said when the fault began
 	Absent       // nothing answers at the address: no sensor, or a loose wire
+	// Freeze: the RAM stops changing once a forehead has been in front of the
+	// sensor for a set time (SetFreeze), as a chip whose measurement cycle
+	// hangs mid-visit; every answer after that is what the chip said then.
+	Freeze
 )
 
-var faultNames = [...]string{None: "none", NACK: "nack", BadPEC: "pec", Flag: "flag", Stuck: "stuck", Absent: "absent"}
+var faultNames = [...]string{None: "none", NACK: "nack", BadPEC: "pec", Flag: "flag", Stuck: "stuck", Absent: "absent", Freeze: "freeze"}
 
 // String returns the fault's name as ParseFault accepts it.
 func (f Fault) String() string {
@@ -49,14 +53,15 @@ func (f Fault) String() string {
 	return fmt.Sprintf("Fault(%d)", int(f))
 }
 
-// ParseFault parses a fault name: none (or empty), nack, pec, flag, stuck, absent.
+// ParseFault parses a fault name: none (or empty), nack, pec, flag, stuck,
+// absent. Freeze needs its time and is set with SetFreeze.
 func ParseFault(s string) (Fault, error) {
 	s = strings.ToLower(strings.TrimSpace(s))
 	if s == "" {
 		return None, nil
 	}
 	for f, n := range faultNames {
-		if s == n {
+		if s == n && Fault(f) != Freeze {
 			return Fault(f), nil
 		}
 	}
@@ -105,9 +110,14 @@ type Sim struct {
 	fault    Fault
 	glitch   Fault // shown by the next glitches transactions, then gone
 	glitches int
-	frozen   map[byte][3]byte // answers frozen by the Stuck fault
-	slow     time.Duration
-	writeLog []uint16
+	frozen   map[byte][3]byte // answers frozen by the Stuck or Freeze fault
+	// The Freeze fault: armed at armedAt, the RAM freezes once a forehead
+	// has been in front for freezeAfter (counted from armedAt at the earliest).
+	armedAt     time.Time
+	freezeAfter time.Duration
+	objReads    uint64 // object conversions read so far, for the last-bit flicker
+	slow        time.Duration
+	writeLog    []uint16
 }
 
 // New returns a simulator showing an empty room at opts.Ambient.
@@ -215,18 +225,66 @@ func (s *Sim) endVisitsAt(t time.Time) {
 	}
 }
 
-// SetFault makes the chip misbehave from now on; None heals it.
+// SetFault makes the chip misbehave from now on; None heals it. Freeze is
+// SetFreeze(0): the RAM freezes as the next forehead arrives.
 func (s *Sim) SetFault(f Fault) {
+	if f == Freeze {
+		s.SetFreeze(0)
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if f == Stuck && s.fault != Stuck {
-		now := s.clock.Now()
-		s.frozen = map[byte][3]byte{}
-		for _, cmd := range []byte{mlx90614.RAMAmbient, mlx90614.RAMObject1, mlx90614.RAMObject2} {
-			s.frozen[cmd] = s.answer(cmd, now)
-		}
+		s.freezeAt(s.clock.Now())
+	}
+	if f != Stuck {
+		s.frozen = nil
 	}
 	s.fault = f
+}
+
+// SetFreeze arms the Freeze fault: the chip's RAM stops changing once a
+// forehead has been in front of the sensor for after — a forehead already
+// there counts from now — and stays frozen (with the words of that moment)
+// until SetFault(None). A forehead that leaves sooner does not freeze it;
+// the next one starts the count again.
+func (s *Sim) SetFreeze(after time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fault, s.frozen = Freeze, nil
+	s.armedAt, s.freezeAfter = s.clock.Now(), max(after, 0)
+}
+
+// freezeAt fixes the RAM words at what the chip said at t.
+func (s *Sim) freezeAt(t time.Time) {
+	s.frozen = map[byte][3]byte{}
+	for _, cmd := range []byte{mlx90614.RAMAmbient, mlx90614.RAMObject1, mlx90614.RAMObject2} {
+		s.frozen[cmd] = s.answer(cmd, t)
+	}
+}
+
+// checkFreeze freezes the RAM if the armed Freeze fault is due by now: some
+// forehead stayed freezeAfter past its arrival (or past the arming).
+func (s *Sim) checkFreeze(now time.Time) {
+	if s.fault != Freeze || s.frozen != nil {
+		return
+	}
+	var due time.Time
+	for _, v := range s.visits {
+		at := v.Arrive
+		if at.Before(s.armedAt) {
+			at = s.armedAt
+		}
+		at = at.Add(s.freezeAfter)
+		left := v.Hold != 0 && !at.Before(v.Arrive.Add(v.Hold))
+		if left || at.After(now) || (!due.IsZero() && !at.Before(due)) {
+			continue
+		}
+		due = at
+	}
+	if !due.IsZero() {
+		s.freezeAt(due)
+	}
 }
 
 // Glitch makes the next n transactions show fault f (NACK, BadPEC or Flag),
@@ -307,8 +365,11 @@ func (s *Sim) Tx(addr uint16, w, r []byte) error {
 
 func (s *Sim) readWord(cmd byte, r []byte, fault Fault) error {
 	var ans [3]byte
+	if fault == Freeze {
+		s.checkFreeze(s.clock.Now())
+	}
 	switch {
-	case fault == Stuck && s.frozen[cmd] != [3]byte{}:
+	case (fault == Stuck || fault == Freeze) && s.frozen[cmd] != [3]byte{}:
 		ans = s.frozen[cmd]
 	case cmd <= 0x1F || cmd&0xE0 == mlx90614.EEPROM:
 		ans = s.answer(cmd, s.clock.Now())
@@ -333,13 +394,19 @@ func (s *Sim) answer(cmd byte, t time.Time) [3]byte {
 	case cmd&0xE0 == mlx90614.EEPROM:
 		v = s.eeprom[cmd&0x1F]
 	case cmd == mlx90614.RAMAmbient:
-		v = word(s.ambient)
+		v = word(s.ambient, 0)
 	case cmd == mlx90614.RAMObject1 || cmd == mlx90614.RAMObject2:
 		obj := s.object(t)
 		if s.noise > 0 {
 			obj += physic.Temperature(s.rng.NormFloat64() * float64(s.noise))
 		}
-		v = word(obj)
+		// A live chip's object word never sits still: its last bit flickers
+		// from one conversion to the next even before any noise (SetNoise)
+		// is added. Each read is a new conversion here, and the flicker runs
+		// 0, +1, 0, −1 LSB, so that no two reads in a row give the same word
+		// and the median of any window of them is the value itself.
+		s.objReads++
+		v = word(obj, flicker[s.objReads%4])
 	}
 	lsb, msb := byte(v), byte(v>>8)
 	return [3]byte{lsb, msb, s.pec(cmd, lsb, msb)}
@@ -370,9 +437,13 @@ func (s *Sim) writeWord(cmd, lsb, msb, pec byte) error {
 	return nil
 }
 
-// word converts a temperature to the chip's 0.02 K word, clamped to 15 bits.
-func word(t physic.Temperature) uint16 {
-	n := math.Round(float64(t) / float64(mlx90614.Resolution))
+// flicker is the object word's last-bit pattern over successive reads.
+var flicker = [4]float64{0, 1, 0, -1}
+
+// word converts a temperature to the chip's 0.02 K word, plus lsb steps,
+// clamped to 15 bits.
+func word(t physic.Temperature, lsb float64) uint16 {
+	n := math.Round(float64(t)/float64(mlx90614.Resolution)) + lsb
 	return uint16(max(0, min(n, 0x7FFF)))
 }
 
