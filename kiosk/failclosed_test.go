@@ -289,12 +289,14 @@ func TestAStillForeheadIsAskedToStepBackNotCalledAFault(t *testing.T) {
 	r := newRig(t, nil)
 	r.flow.EnterCode("AB12CD")
 	r.flow.AnswerSymptoms(false)
-	r.sim.Present(c(35.51)) // there before the measurement, perfectly still
+	r.sim.Present(c(35.51)) // there before the measurement
 	r.clk.Advance(time.Second)
+	r.sim.SetFault(mlxsim.Stuck) // the same words over and over, once
 	r.flow.Measure(context.Background())
 	if st := r.want(Measure); st.Notice != NoticeStepBack || st.Attempt != 2 {
 		t.Fatalf("notice %q attempt %d", st.Notice, st.Attempt)
 	}
+	r.sim.SetFault(mlxsim.None)
 	r.sim.Remove()
 	r.measureWith(35.51) // steps back and comes again
 	r.outcome(storage.DecisionAdmit, storage.ReasonOK)
