@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os/exec"
 	"strings"
 	"time"
@@ -45,13 +46,14 @@ func (a ALSA) Play(ctx context.Context, p PCM) error {
 	cmd := exec.CommandContext(ctx, bin, "-q", "-D", dev, "-t", "raw", "-f", "S16_LE",
 		"-c", fmt.Sprint(p.Channels), "-r", fmt.Sprint(p.Rate), "-")
 	cmd.Stdin = bytes.NewReader(p.Bytes())
+	cmd.WaitDelay = time.Second // a killed aplay never leaves Play waiting on its pipes
 	var errb bytes.Buffer
 	cmd.Stderr = &errb
 	err := cmd.Run()
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, exec.ErrNotFound):
+	case errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("aplay is not installed (Debian package alsa-utils): %w", err)
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
 		return fmt.Errorf("sound device %q stalled: aplay killed after %v", dev, p.Duration()+3*time.Second)

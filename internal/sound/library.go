@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -247,7 +248,7 @@ func (l *Library) Render(ctx context.Context, k Key, lang string) (PCM, error) {
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
-		if errors.Is(err, exec.ErrNotFound) {
+		if errors.Is(err, exec.ErrNotFound) || errors.Is(err, fs.ErrNotExist) {
 			return PCM{}, fmt.Errorf("espeak-ng is not installed (Debian package espeak-ng): %w", err)
 		}
 		return PCM{}, fmt.Errorf("espeak-ng %s %q: %v: %s", lang, k, err, strings.TrimSpace(errb.String()))
