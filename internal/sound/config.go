@@ -52,10 +52,10 @@ func validDevice(d string) error {
 	return nil
 }
 
-// gain maps the volume (0–100) to a sample factor. Loudness is heard about
+// Gain maps the volume (0–100) to a sample factor. Loudness is heard about
 // logarithmically, so the factor goes with the square: 50 is a quarter of
 // the amplitude (−12 dB), which sounds about half as loud.
-func (c Config) gain() float64 {
+func (c Config) Gain() float64 {
 	v := float64(min(max(c.Volume, 0), 100)) / 100
 	return v * v
 }

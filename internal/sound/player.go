@@ -143,7 +143,7 @@ func (p *Player) play(req *request) {
 			cut()
 			return
 		}
-		err = p.sink.Play(ctx, pcm.Scaled(p.cfg.gain()))
+		err = p.sink.Play(ctx, pcm.Scaled(p.cfg.Gain()))
 		cutOff := ctx.Err() != nil
 		cut()
 		p.mu.Lock()

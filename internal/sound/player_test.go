@@ -79,7 +79,7 @@ func is(t *testing.T, lib *Library, cfg Config, p PCM, k Key, lang string) bool 
 	if err != nil {
 		t.Fatal(err)
 	}
-	return slicesEqual(p.Samples, want.Scaled(cfg.gain()).Samples)
+	return slicesEqual(p.Samples, want.Scaled(cfg.Gain()).Samples)
 }
 
 func testLibrary() *Library { return &Library{Params: DefaultParams, Cache: sharedCache()} }
