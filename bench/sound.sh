@@ -10,7 +10,11 @@ command -v "$go" >/dev/null || go=/usr/local/go/bin/go
 
 echo "== Play -> first samples at ALSA (aplay, file device), $runs runs each"
 "$go" test -run '^$' -bench BenchmarkSoundStart -benchtime "${runs}x" ./internal/sound |
-	awk '/^BenchmarkSoundStart/ { sub(/-[0-9]+$/, "", $1); printf "%-36s median %s ms  p95 %s ms  max %s ms\n", $1, $5, $7, $9 }'
+	awk '/^BenchmarkSoundStart/ {
+		sub(/-[0-9]+$/, "", $1)
+		for (i = 2; i < NF; i++) v[$(i+1)] = $i
+		printf "%-30s median %s ms  p95 %s ms  max %s ms\n", $1, v["ms-median"], v["ms-p95"], v["ms-max"]
+	}'
 
 echo "== one bare aplay start on the null device (the floor)"
 tmp=$(mktemp -d)
@@ -24,7 +28,7 @@ echo "aplay start-to-exit: $(( (end-start)/runs/1000 )) µs mean over $runs"
 echo "== rendering every prompt in four languages with espeak-ng (cold cache)"
 "$go" build -tags migrated_fynedo -o "$tmp/thermogate" ./cmd/thermogate
 start=$(date +%s%N)
-"$tmp/thermogate" sound render --config deploy/config.example.toml --dir "$tmp/render"
+LANG=C.UTF-8 "$tmp/thermogate" sound render --config deploy/config.example.toml --dir "$tmp/render"
 end=$(date +%s%N)
 echo "render: $(( (end-start)/1000000 )) ms"
 echo "longest prompts:"

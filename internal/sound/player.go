@@ -2,6 +2,7 @@ package sound
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
 )
@@ -29,7 +30,9 @@ type Player struct {
 	pending *request
 	playing Key                // "" when nothing plays
 	cut     context.CancelFunc // cuts off what plays
-	health  error
+	health  error              // the device's last failure
+	voices  error              // the last prompt that could not be loaded (espeak-ng missing, ...)
+	warned  map[string]bool
 }
 
 type request struct {
@@ -89,11 +92,12 @@ func (p *Player) PlayDecision(lang, decision, reason string) {
 	p.Play(lang, tone, prompt)
 }
 
-// Health is nil while the device plays, or the error of its last failure.
+// Health is nil while sounds load and the device plays; otherwise the
+// device's last failure and the last sound that could not be loaded.
 func (p *Player) Health() error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.health
+	return errors.Join(p.health, p.voices)
 }
 
 // Close stops playing and waits for the player's goroutine to end.
@@ -128,8 +132,22 @@ func (p *Player) loop() {
 func (p *Player) play(req *request) {
 	for _, k := range req.keys {
 		pcm, err := p.lib.Load(p.ctx, k, req.lang)
+		p.mu.Lock()
+		if !k.IsTone() {
+			p.voices = err
+		}
+		warn := err != nil && !p.warned[err.Error()]
+		if warn {
+			if p.warned == nil {
+				p.warned = map[string]bool{}
+			}
+			p.warned[err.Error()] = true
+		}
+		p.mu.Unlock()
+		if warn {
+			p.log.Warn("sound not available; playing the rest", "key", k, "lang", req.lang, "err", err)
+		}
 		if err != nil {
-			p.log.Warn("sound not available", "key", k, "lang", req.lang, "err", err)
 			continue
 		}
 		ctx, cut := context.WithCancel(p.ctx)

@@ -376,3 +376,27 @@ func TestALSACutOffAndStall(t *testing.T) {
 		t.Errorf("a stalled device held the player for %v", d)
 	}
 }
+
+func TestMissingEspeakPlaysTonesAndIsReportedOnce(t *testing.T) {
+	lib := &Library{Params: DefaultParams, Cache: t.TempDir(), Espeak: "/nonexistent/espeak-ng"}
+	log, logs := testLog()
+	sink := newRecSink()
+	p := NewPlayer(Default(), lib, sink, log)
+	defer p.Close()
+	for range 3 {
+		p.PlayDecision("lt", storage.DecisionDeny, storage.ReasonFever)
+		if got := sink.next(t); !is(t, lib, Default(), got, ToneDeny, "lt") {
+			t.Fatal("the tone did not play without espeak-ng")
+		}
+		sink.quiet(t)
+	}
+	p.Play("lt", ToneCode) // a tone that plays does not hide the missing voices
+	sink.next(t)
+	time.Sleep(20 * time.Millisecond)
+	if err := p.Health(); err == nil || !strings.Contains(err.Error(), "espeak-ng is not installed") {
+		t.Errorf("Health: %v", err)
+	}
+	if n := strings.Count(logs.String(), "sound not available"); n != 1 {
+		t.Errorf("logged %d times:\n%s", n, logs)
+	}
+}
