@@ -35,6 +35,8 @@ func commands() *command {
 			demoCommand(),
 			sensorCommand(),
 			simulateCommand(),
+			soundCommand(),
+			gpioCommand(),
 			versionCommand(),
 		},
 	}

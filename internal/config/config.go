@@ -17,7 +17,9 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/thermogate/thermogate/deploy"
+	"github.com/thermogate/thermogate/internal/door"
 	"github.com/thermogate/thermogate/internal/metrics"
+	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 )
@@ -84,6 +86,8 @@ type Config struct {
 	} `toml:"ui"`
 
 	Metrics metrics.Config `toml:"metrics"`
+	Sound   sound.Config   `toml:"sound"`
+	GPIO    door.Config    `toml:"gpio"`
 
 	loc *time.Location
 }
@@ -185,6 +189,7 @@ func (c *Config) validate() error {
 	if err := c.Metrics.Validate(); err != nil {
 		errs = append(errs, err)
 	}
+	errs = append(errs, c.Sound.Validate(), c.GPIO.Validate())
 	if c.loc != nil {
 		if _, err := c.kiosk(); err != nil {
 			errs = append(errs, err)
