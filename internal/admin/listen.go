@@ -1,6 +1,7 @@
 package admin
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -196,19 +197,28 @@ func peer(c *net.UnixConn) (*syscall.Ucred, error) {
 }
 
 // refuse answers a refused peer's request with 403 and the reason, which
-// the client shows, and closes the connection. Nothing of the request is
+// the client shows, and closes the connection. The request head is awaited
+// (a reply before it is an unsolicited response to an HTTP client) but not
 // parsed.
 func refuse(c *net.UnixConn, reason string) {
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(2 * time.Second))
+	var head []byte
+	buf := make([]byte, 4096)
+	for !bytes.Contains(head, []byte("\r\n\r\n")) && len(head) < 64<<10 {
+		k, err := c.Read(buf)
+		head = append(head, buf[:k]...)
+		if err != nil {
+			return
+		}
+	}
 	body, _ := json.Marshal(errorBody{reason})
 	fmt.Fprintf(c, "HTTP/1.1 403 Forbidden\r\nContent-Type: application/json\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s", len(body), body)
-	// Let the client finish writing its request before the close, so that
-	// it reads the reply rather than a broken pipe.
+	// Let the client finish writing its request body before the close, so
+	// that it reads the reply rather than a broken pipe.
 	c.CloseWrite()
-	var buf [4096]byte
 	for {
-		if _, err := c.Read(buf[:]); err != nil {
+		if _, err := c.Read(buf); err != nil {
 			return
 		}
 	}

@@ -348,3 +348,27 @@ func TestSlowOperationIsNotSilence(t *testing.T) {
 		t.Fatalf("a 2.5 s audit check with a 1 s wait: %+v %v", rep, err)
 	}
 }
+
+// A refused client gets its reply after it has asked, as HTTP wants: a
+// reply before the request is an unsolicited response to Go's client.
+func TestRefusalWaitsForTheRequest(t *testing.T) {
+	sock := serveWith(t, t.TempDir(), ListenOptions{allowed: func(uint32) bool { return false }})
+	c, err := net.Dial("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	buf := make([]byte, 4096)
+	c.SetReadDeadline(time.Now().Add(300 * time.Millisecond))
+	if k, err := c.Read(buf); k > 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+		t.Fatalf("before any request: %d bytes %q, %v", k, buf[:k], err)
+	}
+	if _, err := io.WriteString(c, "POST /v1/ping HTTP/1.1\r\nHost: thermogate\r\nContent-Length: 2\r\n\r\n{}"); err != nil {
+		t.Fatal(err)
+	}
+	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	reply, _ := io.ReadAll(c)
+	if !strings.HasPrefix(string(reply), "HTTP/1.1 403 ") || !strings.Contains(string(reply), "the kiosk refused uid") {
+		t.Fatalf("reply %q", reply)
+	}
+}
