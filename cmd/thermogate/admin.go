@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"os"
 	"time"
 
 	"github.com/thermogate/thermogate/internal/admin"
@@ -31,7 +32,7 @@ func (d *dbFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&d.configPath, "config", config.DefaultPath, "configuration `file`; its store.path and timezone are the defaults of --db and --timezone")
 	fs.StringVar(&d.path, "db", def.Store.Path, "database `file`")
 	fs.StringVar(&d.timezone, "timezone", def.Timezone, "time `zone` of days and of booking times without a zone")
-	fs.DurationVar(&d.wait, "wait", storage.DefaultTimeout, "how long to wait for another thermogate process to release the database")
+	fs.DurationVar(&d.wait, "wait", storage.DefaultTimeout, "how long to wait for another thermogate process to release the database, and for the running kiosk to answer (at least 1s)")
 }
 
 // resolve takes --db and --timezone from the configuration file unless they
@@ -69,17 +70,36 @@ func (d *dbFlags) location() (*time.Location, error) {
 	return loc, nil
 }
 
-// open reaches the database: through the running kiosk's admin socket if it
-// runs (it holds the file), or by opening the file. Only commands that add
-// data (create) make a new file; the others fail on a mistyped --db instead
-// of creating an empty one.
+// open reaches the database: through the running kiosk's admin socket when
+// the kiosk holds the very --db file (same device and inode, which the
+// kiosk reports), else by opening the file. Only commands that add data
+// (create) make a new file; the others fail on a mistyped --db instead of
+// creating an empty one.
 func (d *dbFlags) open(ctx context.Context, create bool) (admin.Service, error) {
 	loc, err := d.location()
 	if err != nil {
 		return nil, err
 	}
-	c, err := admin.Dial(ctx, config.SocketPath(d.path))
-	if err == nil {
+	want, statErr := admin.FileOf(d.path)
+	// unreached says why a kiosk that may hold the file could not be asked:
+	// the message for a file that turns out to be held.
+	var unreached error
+	for _, sock := range d.sockets(want) {
+		c, err := admin.DialWait(ctx, sock, d.wait)
+		switch {
+		case errors.Is(err, admin.ErrNoDaemon):
+			continue
+		case err != nil:
+			if unreached == nil {
+				unreached = err
+			}
+			continue
+		}
+		held, _ := c.Database(ctx)
+		if statErr != nil || !held.Same(want) {
+			c.Close() // a kiosk on another file beside this one
+			continue
+		}
 		if d.tzGiven && d.timezone != d.cfgTimezone {
 			c.Close()
 			return nil, usagef("--timezone %s: the running kiosk reads and shows times in its configured zone, %s; "+
@@ -87,10 +107,10 @@ func (d *dbFlags) open(ctx context.Context, create bool) (admin.Service, error) 
 		}
 		return c, nil
 	}
-	if !errors.Is(err, admin.ErrNoDaemon) {
-		return nil, err
-	}
 	db, err := storage.Open(d.path, storage.Options{Location: loc, Timeout: d.wait, MustExist: !create})
+	if unreached != nil && (errors.Is(err, storage.ErrLocked) || errors.Is(err, os.ErrPermission)) {
+		return nil, fmt.Errorf("%w\n(%v)", unreached, err)
+	}
 	if errors.Is(err, storage.ErrLocked) {
 		return nil, fmt.Errorf("%w\nAnother thermogate process holds the file and does not answer on %s: stop it first, or run this on a copy of the file", err, config.SocketPath(d.path))
 	}
@@ -98,6 +118,16 @@ func (d *dbFlags) open(ctx context.Context, create bool) (admin.Service, error) 
 		return nil, err
 	}
 	return admin.Local{DB: db, Owned: true}, nil
+}
+
+// sockets are where a kiosk holding the --db file would listen: beside the
+// path given, and beside the file it resolves to.
+func (d *dbFlags) sockets(f admin.DBFile) []string {
+	socks := []string{config.SocketPath(d.path)}
+	if f.Path != "" && config.SocketPath(f.Path) != socks[0] {
+		socks = append(socks, config.SocketPath(f.Path))
+	}
+	return socks
 }
 
 // parseDay reads a --day: YYYY-MM-DD, "today" or "yesterday" in loc.

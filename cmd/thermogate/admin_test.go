@@ -241,7 +241,7 @@ func TestCommandsThroughTheDaemon(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	l, err := admin.Listen(config.SocketPath(path))
+	l, err := admin.Listen(config.SocketPath(path), admin.ListenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}

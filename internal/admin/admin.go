@@ -9,7 +9,9 @@ package admin
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/thermogate/thermogate/storage"
 )
@@ -30,8 +32,41 @@ type Service interface {
 	// machine that runs the kiosk.
 	Export(ctx context.Context, day storage.Day, dir string) (storage.ExportResult, error)
 	VerifyAudit(ctx context.Context) (storage.AuditReport, error)
+	// Database is the file the operations work on.
+	Database(ctx context.Context) (DBFile, error)
 	Close() error
 }
+
+// DBFile names a database file beyond its path: a command may use the
+// running kiosk's socket only for the very file the kiosk holds, and a
+// name's stem, a symlink or a relative path do not tell that.
+type DBFile struct {
+	Path string `json:"path"` // absolute, symlinks resolved
+	Dev  uint64 `json:"dev"`
+	Ino  uint64 `json:"ino"`
+}
+
+// FileOf returns the DBFile of the file at path.
+func FileOf(path string) (DBFile, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return DBFile{}, err
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return DBFile{}, fmt.Errorf("%s: no device and inode on this system", path)
+	}
+	canon, err := filepath.Abs(path)
+	if err == nil {
+		if p, err := filepath.EvalSymlinks(canon); err == nil {
+			canon = p
+		}
+	}
+	return DBFile{Path: canon, Dev: uint64(st.Dev), Ino: uint64(st.Ino)}, nil
+}
+
+// Same reports whether f and g are one file: the same device and inode.
+func (f DBFile) Same(g DBFile) bool { return f.Ino != 0 && f.Dev == g.Dev && f.Ino == g.Ino }
 
 // ImportRequest is a bookings file to import.
 type ImportRequest struct {
@@ -102,6 +137,9 @@ func (a Local) Export(ctx context.Context, day storage.Day, dir string) (storage
 func (a Local) VerifyAudit(ctx context.Context) (storage.AuditReport, error) {
 	return a.DB.VerifyAudit(ctx)
 }
+
+// Database implements Service.
+func (a Local) Database(context.Context) (DBFile, error) { return FileOf(a.DB.Path()) }
 
 // Close implements Service.
 func (a Local) Close() error {

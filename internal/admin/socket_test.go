@@ -23,7 +23,7 @@ func serve(t *testing.T) (string, *storage.DB) {
 	}
 	t.Cleanup(func() { db.Close() })
 	sock := filepath.Join(dir, "t.sock")
-	l, err := Listen(sock)
+	l, err := Listen(sock, ListenOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +42,7 @@ func TestSocketIsPrivateAndSingle(t *testing.T) {
 	if fi.Mode().Perm() != 0o600 || fi.Mode()&os.ModeSocket == 0 {
 		t.Fatalf("socket mode %v, want a socket with 0600", fi.Mode())
 	}
-	if _, err := Listen(sock); !errors.Is(err, storage.ErrLocked) {
+	if _, err := Listen(sock, ListenOptions{}); !errors.Is(err, storage.ErrLocked) {
 		t.Fatalf("a second daemon on a live socket: %v, want ErrLocked", err)
 	}
 }
@@ -58,7 +58,7 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 	if _, err := Dial(context.Background(), sock); !errors.Is(err, ErrNoDaemon) {
 		t.Fatalf("Dial of a stale socket: %v, want ErrNoDaemon", err)
 	}
-	l2, err := Listen(sock)
+	l2, err := Listen(sock, ListenOptions{})
 	if err != nil {
 		t.Fatalf("Listen over a stale socket: %v", err)
 	}

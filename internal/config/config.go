@@ -190,6 +190,7 @@ func (c *Config) validate() error {
 		errs = append(errs, err)
 	}
 	errs = append(errs, c.Sound.Validate(), c.GPIO.Validate())
+	errs = append(errs, c.checkPaths())
 	if c.loc != nil {
 		if _, err := c.kiosk(); err != nil {
 			errs = append(errs, err)

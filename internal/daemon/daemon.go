@@ -107,7 +107,7 @@ func (d *Daemon) Rig() *hw.Rig { return d.rig }
 // its watchdog from the flow's loop. It returns when everything it started
 // has stopped.
 func (d *Daemon) Run(ctx context.Context) error {
-	l, err := admin.Listen(config.SocketPath(d.cfg.Store.Path))
+	l, err := admin.Listen(config.SocketPath(d.cfg.Store.Path), admin.ListenOptions{Logger: d.log})
 	if err != nil {
 		return err
 	}
