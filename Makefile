@@ -8,7 +8,17 @@ DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
 GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps test fmt-check vet build demo screenshots clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64 deploy-check
+.PHONY: all deps test fmt-check vet build demo screenshots clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64 deploy-check fresh-check
+
+# Debian packages a group of targets needs beyond the build's own
+# (scripts/deps.sh installs them when missing; a target exports DEPS_EXTRA).
+# Add a package a test needs to TEST_DEPS, one the deployment's checks need
+# to DEPLOY_DEPS.
+# test: Xvfb and xdotool drive the demo in a real window; prometheus (Debian's
+# package of promtool) checks the metrics and alert rules.
+TEST_DEPS   := xvfb xdotool prometheus
+# deploy-check: file (binary architecture), shellcheck, systemd-analyze, lintian.
+DEPLOY_DEPS := file shellcheck systemd lintian
 
 # Cross-building for the Raspberry Pi (64-bit Raspberry Pi OS) on Debian amd64:
 # Debian's cross compiler and the arm64 -dev packages through multiarch
@@ -33,9 +43,7 @@ deps:
 	@./scripts/deps.sh
 
 ## test: gofmt check, go vet and the race-detector tests — what CI runs.
-## Xvfb and xdotool are for the test that drives the demo in a real window;
-## prometheus (Debian's package of promtool) checks the metrics and alert rules.
-test: export DEPS_EXTRA = xvfb xdotool prometheus
+test: export DEPS_EXTRA = $(TEST_DEPS)
 test: deps fmt-check vet
 	$(GO) test -race -tags $(TAGS) ./...
 
@@ -90,8 +98,17 @@ deb-amd64: build-amd64 $(NFPM)
 
 ## deploy-check: the Raspberry Pi deployment's checks (CI runs them after make test):
 ## shellcheck, systemd-analyze verify, the arm64 binary under qemu, the packages' contents
+deploy-check: export DEPS_EXTRA = $(DEPLOY_DEPS)
 deploy-check: deb
+	@./scripts/deps.sh
 	@DEB_VERSION=$(DEB_VERSION) VERSION=$(VERSION) COMMIT=$(COMMIT) ./scripts/check-deploy.sh
+
+## fresh-check: the README's Quick start (make demo, make test), then make
+## deploy-check, in a bare Debian bookworm chroot (CI runs it last). The
+## chroot tools are ../shared/tools unless FRESH_TOOLS names another folder;
+## FRESH_DIR (default /var/tmp/thermogate-fresh) holds the chroots.
+fresh-check:
+	@./scripts/fresh-check.sh
 
 clean:
 	rm -rf bin dist .tools
