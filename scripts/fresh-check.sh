@@ -64,7 +64,7 @@ trap 'unmount_all "$run"; unmount_all "$base"' EXIT
 trap 'exit 130' INT TERM
 
 # --- the bare base, made once and reused while it is current -------------------------------
-stamp="go: $(go version) | tools: $(cat "$tools/fresh-debian.sh" | sha256sum | cut -c1-16)"
+stamp="go: $(go version) | tools: $(sha256sum <"$tools/fresh-debian.sh" | cut -c1-16)"
 if [ -d "$base" ] && { [ "$(cat "$base/.thermogate-fresh" 2>/dev/null)" != "$stamp" ] ||
 	[ -n "$(find "$base/.thermogate-fresh" -mtime +7)" ]; }; then
 	echo "fresh-check: the base chroot is out of date (Go, the tool, or older than a week): making it anew"
