@@ -84,9 +84,10 @@ func TestPlainGoBuildHasTheCommitDate(t *testing.T) {
 		args = append(args, "-race") // share the race build's cache: no second cold Fyne build
 	}
 	cmd := exec.Command("go", append(args, ".")...)
-	// A plain build: no -ldflags. GOFLAGS is cleared, as some machines
-	// (this project's CI among them) set -buildvcs=false there.
-	cmd.Env = append(os.Environ(), "GOFLAGS=")
+	// A plain build: no -ldflags, and Go's default VCS stamping, which some
+	// machines turn off (this project's CI sets GOFLAGS=-buildvcs=false in
+	// go env; an empty GOFLAGS would fall back to that).
+	cmd.Env = append(os.Environ(), "GOFLAGS=-buildvcs=true")
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
