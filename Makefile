@@ -6,9 +6,22 @@ COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 # The commit's date, not the build's: the same commit builds the same binary.
 DATE    ?= $(shell git log -1 --format=%cI 2>/dev/null || date -u +%Y-%m-%dT%H:%M:%SZ)
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT) -X main.buildDate=$(DATE)
+# Position-independent, as Debian builds every program (ASLR; lintian's
+# hardening-no-pie). All three builds use it, so they share the build cache.
+BUILDFLAGS := -tags $(TAGS) -trimpath -buildmode=pie -ldflags '$(LDFLAGS)'
 GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 
-.PHONY: all deps test fmt-check vet build demo screenshots clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64 deploy-check
+.PHONY: all deps test fmt-check vet build demo screenshots clean cross-deps build-arm64 build-amd64 deb deb-arm64 deb-amd64 deb-docs deploy-check fresh-check man
+
+# Debian packages a group of targets needs beyond the build's own
+# (scripts/deps.sh installs them when missing; a target exports DEPS_EXTRA).
+# Add a package a test needs to TEST_DEPS, one the deployment's checks need
+# to DEPLOY_DEPS.
+# test: Xvfb and xdotool drive the demo in a real window; prometheus (Debian's
+# package of promtool) checks the metrics and alert rules; groff checks the manual.
+TEST_DEPS   := xvfb xdotool prometheus groff-base espeak-ng alsa-utils
+# deploy-check: file (binary architecture), shellcheck, systemd-analyze, lintian.
+DEPLOY_DEPS := file shellcheck systemd lintian
 
 # Cross-building for the Raspberry Pi (64-bit Raspberry Pi OS) on Debian amd64:
 # Debian's cross compiler and the arm64 -dev packages through multiarch
@@ -24,7 +37,11 @@ NFPM        := $(CURDIR)/.tools/nfpm-$(NFPM_VERSION)/nfpm
 DEB_VERSION ?= $(shell ./scripts/deb-version.sh)
 # Files in the package get the commit's time: the same commit, the same package.
 SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
-DEB_ENV      = DEB_VERSION=$(DEB_VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH)
+DEB_MAINTAINER ?= thermogate developers <thermogate@users.noreply.github.com>
+# Generated package files: changelog.gz, thermogate.1.gz.
+DEB_BUILD    := bin/deb
+DEB_ENV      = DEB_VERSION=$(DEB_VERSION) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) DEB_BUILD=$(DEB_BUILD) \
+	DEB_MAINTAINER='$(DEB_MAINTAINER)' COMMIT=$(COMMIT)
 
 all: build
 
@@ -33,9 +50,7 @@ deps:
 	@./scripts/deps.sh
 
 ## test: gofmt check, go vet and the race-detector tests — what CI runs.
-## Xvfb and xdotool are for the test that drives the demo in a real window;
-## prometheus (Debian's package of promtool) checks the metrics and alert rules.
-test: export DEPS_EXTRA = xvfb xdotool prometheus
+test: export DEPS_EXTRA = $(TEST_DEPS)
 test: deps fmt-check vet
 	$(GO) test -race -tags $(TAGS) ./...
 
@@ -47,7 +62,7 @@ vet:
 
 ## build: bin/thermogate for this machine
 build: deps
-	$(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/thermogate ./cmd/thermogate
+	$(GO) build $(BUILDFLAGS) -o bin/thermogate ./cmd/thermogate
 
 ## demo: the kiosk with the simulated sensor and sample bookings; without a
 ## display, a simulation of the example visitors instead
@@ -68,11 +83,11 @@ cross-deps:
 
 ## build-arm64: bin/linux-arm64/thermogate, for a Raspberry Pi with 64-bit Raspberry Pi OS
 build-arm64: cross-deps
-	$(ARM64_ENV) $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-arm64/thermogate ./cmd/thermogate
+	$(ARM64_ENV) $(GO) build $(BUILDFLAGS) -o bin/linux-arm64/thermogate ./cmd/thermogate
 
 ## build-amd64: bin/linux-amd64/thermogate, for the amd64 package (on an amd64 machine)
 build-amd64: deps
-	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build -tags $(TAGS) -trimpath -ldflags '$(LDFLAGS)' -o bin/linux-amd64/thermogate ./cmd/thermogate
+	CGO_ENABLED=1 GOOS=linux GOARCH=amd64 $(GO) build $(BUILDFLAGS) -o bin/linux-amd64/thermogate ./cmd/thermogate
 
 $(NFPM):
 	GOBIN=$(dir $(NFPM)) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
@@ -80,18 +95,38 @@ $(NFPM):
 ## deb: dist/thermogate_<version>_arm64.deb (the Pi's) and _amd64.deb
 deb: deb-arm64 deb-amd64
 
-deb-arm64: build-arm64 $(NFPM)
+## man: deploy/thermogate.1, the manual, from the commands' own help
+man:
+	THERMOGATE_WRITE_MAN=1 $(GO) test -tags $(TAGS) -count 1 -run '^TestManPageCurrent$$' ./cmd/thermogate
+
+# The package's generated documentation: the changelog and the manual, gzipped
+# reproducibly (TestManPageCurrent keeps deploy/thermogate.1 current).
+deb-docs:
+	@$(DEB_ENV) ./scripts/deb-changelog.sh $(DEB_BUILD)/changelog.gz
+	@gzip -9n <deploy/thermogate.1 >$(DEB_BUILD)/thermogate.1.gz
+
+deb-arm64: build-arm64 deb-docs $(NFPM)
 	@mkdir -p dist
 	$(DEB_ENV) GOARCH=arm64 BINARY=bin/linux-arm64/thermogate $(NFPM) package --config deploy/nfpm.yaml --packager deb --target dist/thermogate_$(DEB_VERSION)_arm64.deb
 
-deb-amd64: build-amd64 $(NFPM)
+deb-amd64: build-amd64 deb-docs $(NFPM)
 	@mkdir -p dist
 	$(DEB_ENV) GOARCH=amd64 BINARY=bin/linux-amd64/thermogate $(NFPM) package --config deploy/nfpm.yaml --packager deb --target dist/thermogate_$(DEB_VERSION)_amd64.deb
 
 ## deploy-check: the Raspberry Pi deployment's checks (CI runs them after make test):
-## shellcheck, systemd-analyze verify, the arm64 binary under qemu, the packages' contents
+## shellcheck, systemd-analyze verify, the arm64 binary under qemu, the packages'
+## contents, lintian
+deploy-check: export DEPS_EXTRA = $(DEPLOY_DEPS)
 deploy-check: deb
-	@DEB_VERSION=$(DEB_VERSION) VERSION=$(VERSION) COMMIT=$(COMMIT) ./scripts/check-deploy.sh
+	@./scripts/deps.sh
+	@DEB_VERSION=$(DEB_VERSION) VERSION=$(VERSION) COMMIT=$(COMMIT) DEPLOY_DEPS='$(DEPLOY_DEPS)' ./scripts/check-deploy.sh
+
+## fresh-check: the README's Quick start (make demo, make test), then make
+## deploy-check, in a bare Debian bookworm chroot (CI runs it last). The
+## chroot tools are ../shared/tools unless FRESH_TOOLS names another folder;
+## FRESH_DIR (default /var/tmp/thermogate-fresh) holds the chroots.
+fresh-check:
+	@./scripts/fresh-check.sh
 
 clean:
 	rm -rf bin dist .tools

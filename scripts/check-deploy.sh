@@ -9,7 +9,10 @@
 #   5. deploy/pi-setup.sh on a stand-in boot partition, twice, with stand-ins
 #      for systemctl, apt-get and friends: what it changes, and that a second
 #      run changes nothing;
-#   6. with DEB_INSTALL_TEST=1 (CI sets it; it changes this machine): the
+#   6. lintian, Debian's package checker, on both packages: no error and no
+#      warning that deploy/debian/thermogate.lintian-overrides does not
+#      override with a written reason;
+#   7. with DEB_INSTALL_TEST=1 (CI sets it; it changes this machine): the
 #      amd64 package installed with apt, its user, groups and state directory,
 #      the installed units verified, then removed and purged with the data kept.
 # make passes DEB_VERSION, VERSION and COMMIT.
@@ -31,8 +34,19 @@ ok() {
 	echo "   ok: $*"
 }
 
-# systemd for systemd-analyze, shellcheck; qemu-user comes with the cross-build's packages.
-DEPS_EXTRA="shellcheck systemd" ./scripts/deps.sh
+# The tools the checks use (make deploy-check installs them: DEPLOY_DEPS in
+# the Makefile; qemu-user comes with the cross-build's packages). A missing
+# tool is named as such, never taken for a fault of the package.
+need() { # need COMMAND PACKAGE
+	command -v "$1" >/dev/null 2>&1 ||
+		fail "the tool $1 is missing (Debian package $2): run this through make deploy-check, which installs it"
+}
+need file file
+need shellcheck shellcheck
+need systemd-analyze systemd
+need lintian lintian
+need dpkg-deb dpkg
+need qemu-aarch64 qemu-user
 ./scripts/cross-deps.sh --check >/dev/null || fail "the cross-build's packages are missing: run scripts/cross-deps.sh"
 
 deb_arm64=dist/thermogate_${DEB_VERSION}_arm64.deb
@@ -46,8 +60,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 # --- 1. shellcheck ----------------------------------------------------------------------
 step "shellcheck"
-scripts="scripts/deps.sh scripts/cross-deps.sh scripts/deb-version.sh scripts/check-deploy.sh scripts/test-pi-setup.sh scripts/test-deb-install.sh
-deploy/pi-setup.sh deploy/libexec/xserver deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm .ci/run"
+scripts="scripts/deps.sh scripts/cross-deps.sh scripts/deb-version.sh scripts/deb-changelog.sh scripts/check-deploy.sh
+scripts/test-pi-setup.sh scripts/test-deb-install.sh scripts/fresh-check.sh deploy/pi-setup.sh deploy/libexec/xserver deploy/debian/postinst deploy/debian/prerm deploy/debian/postrm .ci/run"
 # shellcheck disable=SC2086 # the list splits into file names
 shellcheck $scripts || fail "shellcheck found problems (above)"
 ok "$(echo "$scripts" | wc -w) scripts clean"
@@ -83,12 +97,14 @@ bin=$tmp/arm64/usr/bin/thermogate
 dpkg-deb -x "$deb_arm64" "$tmp/arm64"
 file "$bin" | grep -q "ARM aarch64" || fail "the arm64 package's binary is not arm64: $(file "$bin")"
 file "$bin" | grep -q "stripped" || fail "the arm64 binary is not stripped"
-export LANG=en_GB.UTF-8 # Fyne complains about the C locale
-out=$(qemu-aarch64 "$bin" version) || fail "thermogate version failed under qemu: $out"
-case "$out" in
-"thermogate $VERSION (commit $COMMIT, built "*"linux/arm64)") ok "$out" ;;
+# Whatever the locale here (none, C.UTF-8 in CI): thermogate prints only its own words.
+out=$(qemu-aarch64 "$bin" version 2>&1) || fail "thermogate version failed under qemu: $out"
+case "$(echo "$out" | head -n 1)" in
+"thermogate $VERSION (commit $COMMIT, built "*"linux/arm64)") ok "$(echo "$out" | head -n 1)" ;;
 *) fail "thermogate version under qemu printed '$out', want version $VERSION, commit $COMMIT, linux/arm64" ;;
 esac
+[ "$(echo "$out" | sed -n 2p | cut -d: -f1)" = "clock check on" ] || fail "the arm64 binary's clock check is off: $out"
+[ "$(echo "$out" | wc -l)" -eq 2 ] || fail "thermogate version printed more than its two lines: $out"
 qemu-aarch64 "$bin" simulate --bookings deploy/examples/bookings.csv --visitors deploy/examples/visitors.csv \
 	>"$tmp/simulate.out" 2>"$tmp/simulate.err" || fail "thermogate simulate failed under qemu: $(cat "$tmp/simulate.err")"
 if ! diff -u deploy/examples/simulate-expected.jsonl "$tmp/simulate.out"; then
@@ -140,13 +156,30 @@ for arch in arm64 amd64; do
 	done
 	ok "$deb: $(du -k "$deb" | cut -f1) KiB, $(grep -c . "$tmp/contents") entries"
 done
+# The copyright file names every Go module linked into the binary.
+for m in $(go version -m "$tmp/x-amd64/usr/bin/thermogate" | awk '$1 == "dep" { print $2 }'); do
+	grep -q "^  $m " deploy/debian/copyright || fail "deploy/debian/copyright does not name the module $m, which the binary links"
+done
+ok "deploy/debian/copyright names every Go module in the binary"
 
 # --- 5. pi-setup.sh --------------------------------------------------------------------------------
 step "deploy/pi-setup.sh on a stand-in Pi"
 ./scripts/test-pi-setup.sh "$deb_arm64" "$tmp/pi"
 ok "pi-setup.sh: edits, dry run and a second run that changes nothing"
 
-# --- 6. install, remove, purge (CI) ----------------------------------------------------------------
+# --- 6. lintian ------------------------------------------------------------------------------------
+step "lintian"
+for arch in arm64 amd64; do
+	deb=dist/thermogate_${DEB_VERSION}_$arch.deb
+	# Errors and warnings fail (overridden tags are not shown); info lines are shown.
+	lintian --fail-on error,warning --display-info "$deb" >"$tmp/lintian" 2>&1 ||
+		fail "lintian on $deb (override a tag only with a reason, in deploy/debian/thermogate.lintian-overrides):
+$(cat "$tmp/lintian")"
+	if grep -q . "$tmp/lintian"; then sed 's/^/   /' "$tmp/lintian"; fi
+	ok "lintian: $deb has no error and no warning"
+done
+
+# --- 7. install, remove, purge (CI) ----------------------------------------------------------------
 if [ "${DEB_INSTALL_TEST:-0}" = 1 ]; then
 	step "install the amd64 package on this machine"
 	./scripts/test-deb-install.sh "$deb_amd64"

@@ -1,11 +1,20 @@
 #!/bin/sh
-# Installs the Debian packages thermogate's build needs, when they are missing:
-# a C compiler and the X11/OpenGL headers Fyne's cgo build links against.
-# It changes nothing when everything is there. Uses sudo only when not root.
+# Installs the Debian packages thermogate's build and tests need, when they
+# are missing, on Debian 12 or Raspberry Pi OS (bookworm), a bare one
+# included: the C compiler with the C library's headers (cgo), pkg-config and
+# the X11/OpenGL headers Fyne's cgo build links against.
+#
+# A target that needs more names it in DEPS_EXTRA, e.g.
+#   DEPS_EXTRA="xvfb xdotool" scripts/deps.sh
+# (the Makefile sets DEPS_EXTRA per target: see TEST_DEPS and DEPLOY_DEPS
+# there). It changes nothing when everything is there. Uses sudo only when
+# not root. Quiet: one line naming what it installs; apt's own output is
+# shown only when apt fails.
 set -eu
 
-packages="gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
-# Extra packages for a group of targets, e.g. DEPS_EXTRA="xvfb xdotool".
+# libc6-dev: gcc --no-install-recommends brings no C library headers
+# (pthread.h, stdint.h), and every cgo build needs them.
+packages="gcc libc6-dev pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev"
 packages="$packages ${DEPS_EXTRA:-}"
 
 missing=""
@@ -31,12 +40,21 @@ fi
 sudo=""
 if [ "$(id -u)" -ne 0 ]; then
 	if ! command -v sudo >/dev/null 2>&1; then
-		echo "deps: missing packages:$missing; run as root: apt-get install$missing" >&2
+		echo "deps: missing packages:$missing; run as root: apt-get install --no-install-recommends$missing" >&2
 		exit 1
 	fi
 	sudo="sudo"
 fi
 echo "deps: installing$missing"
-$sudo apt-get update -qq
-# shellcheck disable=SC2086 # one word a package
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends $missing
+log=$(mktemp "${TMPDIR:-/tmp}/thermogate-deps.XXXXXX")
+# Wait for another apt (unattended-upgrades, a second make) rather than fail.
+apt="apt-get -o DPkg::Lock::Timeout=600"
+# shellcheck disable=SC2086 # one word a package; $sudo and $apt split on purpose
+if ! { $sudo $apt update &&
+	$sudo env DEBIAN_FRONTEND=noninteractive $apt install -y --no-install-recommends $missing; } >"$log" 2>&1 </dev/null; then
+	cat "$log" >&2
+	rm -f "$log"
+	echo "deps: FAIL: apt-get could not install$missing (its output above)" >&2
+	exit 1
+fi
+rm -f "$log"

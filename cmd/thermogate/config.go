@@ -26,7 +26,7 @@ func configCommand() *command {
 							return err
 						}
 						fmt.Fprintf(e.stdout, "%s: OK (kiosk %s, threshold %.1f °C, model %s, sensor %s)\n",
-							args[0], c.KioskID, c.Rule.ThresholdC, c.Kiosk(buildTime()).Model, c.Sensor.Driver)
+							args[0], c.KioskID, c.Rule.ThresholdC, c.Kiosk(readBuild().Date).Model, c.Sensor.Driver)
 						return nil
 					}
 				},

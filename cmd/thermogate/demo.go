@@ -57,7 +57,8 @@ func demoCommand() *command {
 				if err != nil {
 					return err
 				}
-				d, err := daemon.Open(cfg, daemon.Options{Logger: newLogger(e.stderr), NotBefore: buildTime()})
+				log := newLogger(e.stderr)
+				d, err := daemon.Open(cfg, daemon.Options{Logger: log, NotBefore: notBefore(log)})
 				if err != nil {
 					return err
 				}

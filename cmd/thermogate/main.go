@@ -9,6 +9,10 @@ import (
 	"os/signal"
 	"syscall"
 	_ "time/tzdata" // time zones even on a system without tzdata: days and booking slots depend on them
+
+	// Before Fyne reads the locale (its lang package's init): no "Error
+	// parsing user locale C" under LANG=C.UTF-8 and friends.
+	_ "github.com/thermogate/thermogate/internal/localefix"
 )
 
 func main() {

@@ -39,7 +39,7 @@ func runCommand() *command {
 					used = ""
 					log.Warn("no configuration file: running on the defaults", "path", *configPath)
 				}
-				d, err := daemon.Open(cfg, daemon.Options{ConfigPath: used, Logger: log, NotBefore: buildTime()})
+				d, err := daemon.Open(cfg, daemon.Options{ConfigPath: used, Logger: log, NotBefore: notBefore(log)})
 				if err != nil {
 					return err
 				}
