@@ -175,8 +175,8 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 func (db *DB) AuditEntries(ctx context.Context, fn func(AuditEntry) error) error {
 	return db.scanChunks(ctx, bucketAudit, nil, nil, func(_ *bbolt.Tx, k, v []byte) error {
 		var e AuditEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("audit entry %x: %w", k, err)
+		if err := decode(v, &e, "audit entry %x", k); err != nil {
+			return err
 		}
 		return fn(e)
 	})
@@ -188,8 +188,8 @@ func readMark(meta *bbolt.Bucket, key []byte) (chainMark, error) {
 	if raw == nil {
 		return m, nil
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return m, fmt.Errorf("meta %s: %w", key, err)
+	if err := decode(raw, &m, "meta %s", key); err != nil {
+		return m, err
 	}
 	return m, nil
 }

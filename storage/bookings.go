@@ -93,8 +93,8 @@ func (db *DB) ImportBookings(ctx context.Context, actor, name string, data []byt
 					return nil
 				}
 				var old Booking
-				if err := json.Unmarshal(v, &old); err != nil {
-					return fmt.Errorf("booking %s: %w", k, err)
+				if err := decode(v, &old, "booking %s", k); err != nil {
+					return err
 				}
 				if covered[DayOf(old.Start, db.loc)] {
 					gone = append(gone, append([]byte(nil), k...))
@@ -158,8 +158,8 @@ func getBooking(b *bbolt.Bucket, code string) (Booking, bool, error) {
 		return Booking{}, false, nil
 	}
 	var bk Booking
-	if err := json.Unmarshal(raw, &bk); err != nil {
-		return Booking{}, false, fmt.Errorf("booking %s: %w", code, err)
+	if err := decode(raw, &bk, "booking %s", code); err != nil {
+		return Booking{}, false, err
 	}
 	return bk, true, nil
 }
@@ -203,8 +203,8 @@ func (db *DB) Bookings(ctx context.Context, day Day) ([]Booking, error) {
 	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketBookings).ForEach(func(k, v []byte) error {
 			var bk Booking
-			if err := json.Unmarshal(v, &bk); err != nil {
-				return fmt.Errorf("booking %s: %w", k, err)
+			if err := decode(v, &bk, "booking %s", k); err != nil {
+				return err
 			}
 			if day.IsZero() || DayOf(bk.Start, db.loc) == day {
 				out = append(out, bk)

@@ -264,11 +264,11 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 	}
 	// Audit entries are few and kept in chain order; the lines are the
 	// stored bytes, so sha256 of one line is the next line's "prev".
-	err = db.scanChunks(ctx, bucketAudit, nil, nil, func(_ *bbolt.Tx, _, v []byte) error {
+	err = db.scanChunks(ctx, bucketAudit, nil, nil, func(_ *bbolt.Tx, k, v []byte) error {
 		var e struct {
 			Time time.Time `json:"time"`
 		}
-		if err := json.Unmarshal(v, &e); err != nil {
+		if err := decode(v, &e, "audit entry %x", k); err != nil {
 			return err
 		}
 		if DayOf(e.Time, db.loc) != day {
@@ -427,8 +427,8 @@ func readExport(tx *bbolt.Tx, day Day) (ExportRecord, bool, error) {
 	if raw == nil {
 		return rec, false, nil
 	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return rec, false, fmt.Errorf("export record %s: %w", day, err)
+	if err := decode(raw, &rec, "export record %s", day); err != nil {
+		return rec, false, err
 	}
 	return rec, true, nil
 }
@@ -472,8 +472,8 @@ func (db *DB) UnexportedDays(ctx context.Context, before Day) ([]Day, error) {
 				return fmt.Errorf("days bucket: %w", err)
 			}
 			var counts dayCounts
-			if err := json.Unmarshal(v, &counts); err != nil {
-				return fmt.Errorf("day %s: %w", day, err)
+			if err := decode(v, &counts, "day %s", day); err != nil {
+				return err
 			}
 			rec, found, err := readExport(tx, day)
 			if err != nil {

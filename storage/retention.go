@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"go.etcd.io/bbolt"
@@ -151,8 +150,8 @@ func (db *DB) purgeAudit(tx *bbolt.Tx, day, cutoff Day) (int, error) {
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var e AuditEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return 0, fmt.Errorf("audit entry %x: %w", k, err)
+		if err := decode(v, &e, "audit entry %x", k); err != nil {
+			return 0, err
 		}
 		if d := DayOf(e.Time, db.loc); d != day {
 			if ok, err := db.purgeable(tx, d, cutoff); err != nil {

@@ -120,8 +120,8 @@ func markUsed(tx *bbolt.Tx, code string, at time.Time) error {
 		return nil
 	}
 	var bk Booking
-	if err := json.Unmarshal(raw, &bk); err != nil {
-		return fmt.Errorf("booking %s: %w", code, err)
+	if err := decode(raw, &bk, "booking %s", code); err != nil {
+		return err
 	}
 	if !bk.UsedAt.IsZero() {
 		return nil
@@ -199,7 +199,7 @@ func (db *DB) Screening(ctx context.Context, id uint64) (Screening, error) {
 		if raw == nil {
 			return ErrNotFound
 		}
-		return json.Unmarshal(raw, &s)
+		return decode(raw, &s, "screening %d", id)
 	})
 	if err != nil {
 		return Screening{}, fmt.Errorf("screening %d: %w", id, err)
@@ -225,8 +225,8 @@ func (db *DB) screeningsRaw(ctx context.Context, day Day, fn func(raw []byte, s 
 			return fmt.Errorf("BUG: time index names screening %d, which is not stored", binary.BigEndian.Uint64(k[8:]))
 		}
 		var s Screening
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return fmt.Errorf("screening %d: %w", binary.BigEndian.Uint64(k[8:]), err)
+		if err := decode(raw, &s, "screening %d", binary.BigEndian.Uint64(k[8:])); err != nil {
+			return err
 		}
 		return fn(raw, &s)
 	})
@@ -257,8 +257,8 @@ func (db *DB) countDay(tx *bbolt.Tx, day Day, screenings, audit uint64) error {
 	key := []byte(day.String())
 	var c dayCounts
 	if raw := b.Get(key); raw != nil {
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return fmt.Errorf("day %s: %w", day, err)
+		if err := decode(raw, &c, "day %s", day); err != nil {
+			return err
 		}
 	}
 	if c.Screenings == 0 && c.Audit == 0 {
@@ -284,8 +284,8 @@ func readDayCounts(tx *bbolt.Tx, day Day) (dayCounts, error) {
 	if raw == nil {
 		return c, nil
 	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("day %s: %w", day, err)
+	if err := decode(raw, &c, "day %s", day); err != nil {
+		return c, err
 	}
 	return c, nil
 }
