@@ -27,6 +27,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -39,7 +40,11 @@ import (
 
 // SchemaVersion is the layout of buckets and records this code writes. A file
 // with a higher version was written by a newer thermogate and is refused.
-const SchemaVersion = 1
+//
+// Schema 2 chains the screenings and the changes of bookings (chain.go); a
+// schema 1 file is brought in when the kiosk (or any command that writes)
+// next opens it.
+const SchemaVersion = 2
 
 // DefaultTimeout is how long Open waits for the file lock by default: long
 // enough for a command that is just finishing, short enough for a person.
@@ -60,7 +65,7 @@ var (
 // allBuckets are created by Open.
 var allBuckets = [][]byte{
 	bucketMeta, bucketBookings, bucketScreenings, bucketScreeningTimes,
-	bucketGuards, bucketAudit, bucketDays, bucketExports,
+	bucketGuards, bucketAudit, bucketDays, bucketExports, bucketBookingLog, bucketScreeningGaps,
 }
 
 // Keys in the meta bucket.
@@ -107,7 +112,7 @@ type DB struct {
 	pin   PINParams
 	// rename moves a finished export file into place; tests replace it to
 	// make an export fail half-way.
-	rename func(oldpath, newpath string) error
+	rename   func(oldpath, newpath string) error
 	readOnly bool
 	// broken is set, for good, when bbolt found the file corrupt: every
 	// later call fails with it instead of reading or writing more of a
@@ -199,7 +204,7 @@ func schemaOf(tx *bbolt.Tx) (int, error) {
 		return 0, fmt.Errorf("%w: the file has schema %d, this thermogate knows %d; upgrade thermogate", ErrNewerSchema, v, SchemaVersion)
 	}
 	for _, name := range allBuckets {
-		if tx.Bucket(name) == nil {
+		if tx.Bucket(name) == nil && (v > 1 || !slices.Contains([]string{"booking_log", "screening_gaps"}, string(name))) {
 			return 0, corruptf("bucket %s is missing", name)
 		}
 	}
@@ -229,7 +234,10 @@ func (db *DB) initTx(tx *bbolt.Tx) error {
 		}
 		return nil
 	}
-	_, err := schemaOf(tx)
+	v, err := schemaOf(tx)
+	if err == nil && v == 1 {
+		err = db.migrateTx(tx)
+	}
 	return err
 }
 

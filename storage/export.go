@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -22,7 +23,9 @@ import (
 )
 
 // ExportFormat is the version of the export files' layout, in the manifest.
-const ExportFormat = 1
+//
+// Format 2 added the manifest's chain marks and the screenings' prev links.
+const ExportFormat = 2
 
 // CSVHeader is the first line of screenings-YYYY-MM-DD.csv.
 var CSVHeader = []string{
@@ -75,6 +78,12 @@ type Manifest struct {
 	AuditEntries int          `json:"audit_entries"`
 	Files        []ExportFile `json:"files"`
 	Stats        DayStats     `json:"stats"`
+	// Chain is where the hash chains stood at the end of the day: checking
+	// the database against it (audit verify --manifest) finds records
+	// removed from the end after the export.
+	Chain ChainMarks `json:"chain"`
+
+	source string // the file ReadManifest read, for messages
 }
 
 // ExportRecord is a day's entry in the exports bucket.
@@ -239,6 +248,8 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 		return res, err
 	}
 	var st statsBuilder
+	end := day.AddDays(1).Start(db.loc)
+	var chain ChainMarks
 	row := make([]string, len(CSVHeader))
 	err = db.screeningsRaw(ctx, day, func(raw []byte, s *Screening) error {
 		screeningRow(row, s, db.loc)
@@ -271,6 +282,9 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 		if err := decode(v, &e, "audit entry %x", k); err != nil {
 			return err
 		}
+		if e.Time.Before(end) {
+			chain.Audit = ChainMark{ID: binary.BigEndian.Uint64(k), SHA256: hashHex(v)}
+		}
 		if DayOf(e.Time, db.loc) != day {
 			return nil
 		}
@@ -284,7 +298,15 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 	if err != nil {
 		return res, err
 	}
-	m := Manifest{Format: ExportFormat, Day: day, TimeZone: db.loc.String(), Screenings: csvOut.records, AuditEntries: auditOut.records, Stats: st.stats()}
+	err = db.view(func(tx *bbolt.Tx) (err error) {
+		chain.Screenings = screeningMark(tx, end)
+		chain.Bookings, err = bookingMark(tx, end)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	m := Manifest{Format: ExportFormat, Day: day, TimeZone: db.loc.String(), Screenings: csvOut.records, AuditEntries: auditOut.records, Stats: st.stats(), Chain: chain}
 	for _, o := range outs[:3] {
 		f, err := o.finish()
 		if err != nil {

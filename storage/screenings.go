@@ -58,7 +58,12 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 	}
 	s.Time = s.Time.In(db.loc)
 	s.Version = ScreeningVersion
-	var err error
+	meta := tx.Bucket(bucketMeta)
+	head, err := readMark(meta, metaScreeningHead)
+	if err != nil {
+		return 0, err
+	}
+	s.Prev = head.Hash
 	s.ID, err = tx.Bucket(bucketScreenings).NextSequence()
 	if err != nil {
 		return 0, err
@@ -70,6 +75,9 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 	if err := tx.Bucket(bucketScreenings).Put(u64key(s.ID), data); err != nil {
 		return 0, err
 	}
+	if err := writeMark(meta, metaScreeningHead, chainMark{ID: s.ID, Hash: hashHex(data)}); err != nil {
+		return 0, err
+	}
 	if err := tx.Bucket(bucketScreeningTimes).Put(timeKey(s.Time, s.ID), nil); err != nil {
 		return 0, err
 	}
@@ -77,7 +85,7 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 		return 0, err
 	}
 	if s.BookingUsed && s.Code != "" {
-		if err := markUsed(tx, s.Code, s.Time); err != nil {
+		if err := db.markUsed(tx, s.Code, s.Time); err != nil {
 			return 0, err
 		}
 	}
@@ -113,7 +121,7 @@ func GuardAuditDetail(s Screening) string {
 // markUsed sets a booking's UsedAt on its first use. A booking that is not
 // there (cancelled and replaced by an import meanwhile) does not stop the
 // screening from being stored.
-func markUsed(tx *bbolt.Tx, code string, at time.Time) error {
+func (db *DB) markUsed(tx *bbolt.Tx, code string, at time.Time) error {
 	b := tx.Bucket(bucketBookings)
 	raw := b.Get([]byte(code))
 	if raw == nil {
@@ -127,7 +135,7 @@ func markUsed(tx *bbolt.Tx, code string, at time.Time) error {
 		return nil
 	}
 	bk.UsedAt = at
-	return putBooking(b, bk)
+	return db.putBooking(tx, bk, bookingUsed)
 }
 
 // validScreening checks what the kiosk hands over; a failure is a bug in the
