@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
-	"slices"
 	"fmt"
+	"slices"
 
 	"go.etcd.io/bbolt"
 )

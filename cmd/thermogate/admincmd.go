@@ -104,6 +104,7 @@ func bookingsListCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			var d dbFlags
 			d.register(fs)
+			d.readOnly = true
 			dayFlag := fs.String("day", "today", "`day`: YYYY-MM-DD, today, yesterday, or all")
 			return func(ctx context.Context, args []string) error {
 				loc, err := d.location()
@@ -272,6 +273,7 @@ func guardListCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			var d dbFlags
 			d.register(fs)
+			d.readOnly = true
 			return func(ctx context.Context, args []string) error {
 				loc, err := d.location()
 				if err != nil {
@@ -354,6 +356,7 @@ func screeningsCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			var d dbFlags
 			d.register(fs)
+			d.readOnly = true
 			dayFlag := fs.String("day", "today", "`day`: YYYY-MM-DD, today or yesterday")
 			return func(ctx context.Context, args []string) error {
 				loc, err := d.location()
@@ -406,6 +409,7 @@ func auditCommand() *command {
 			setup: func(fs *flag.FlagSet, e *env) runFunc {
 				var d dbFlags
 				d.register(fs)
+				d.readOnly = true
 				return func(ctx context.Context, args []string) error {
 					return withAdmin(ctx, &d, false, func(a admin.Service) error {
 						r, err := a.VerifyAudit(ctx)
