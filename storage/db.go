@@ -114,6 +114,7 @@ type DB struct {
 	// make an export fail half-way.
 	rename   func(oldpath, newpath string) error
 	readOnly bool
+	path     string
 	// broken is set, for good, when bbolt found the file corrupt: every
 	// later call fails with it instead of reading or writing more of a
 	// damaged file (a panic in bbolt may also have left its locks held).
@@ -143,7 +144,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, loc: opts.Location, clock: opts.Clock, log: opts.Logger, pin: opts.PIN, rename: os.Rename, readOnly: opts.ReadOnly}
+	db := &DB{bolt: b, loc: opts.Location, clock: opts.Clock, log: opts.Logger, pin: opts.PIN, rename: os.Rename, readOnly: opts.ReadOnly, path: path}
 	if db.loc == nil {
 		db.loc = time.Local
 	}
@@ -241,6 +242,19 @@ func (db *DB) initTx(tx *bbolt.Tx) error {
 	return err
 }
 
+// Failed returns a DB for a file that could not be opened because it is
+// damaged (err matches ErrCorrupt): every call fails with err. The kiosk
+// keeps running on it, out of service with the cause on the guard's
+// screen, instead of exiting into a restart loop.
+func Failed(path string, err error, loc *time.Location) *DB {
+	if loc == nil {
+		loc = time.Local
+	}
+	db := &DB{loc: loc, clock: clock.Real{}, log: slog.Default(), pin: DefaultPINParams, rename: os.Rename, path: path}
+	db.broken.Store(&err)
+	return db
+}
+
 // Close closes the file and releases the lock.
 func (db *DB) Close() error {
 	if db.broken.Load() != nil {
@@ -265,7 +279,7 @@ func (db *DB) Err() error {
 func (db *DB) ReadOnly() bool { return db.readOnly }
 
 // Path returns the database file's path.
-func (db *DB) Path() string { return db.bolt.Path() }
+func (db *DB) Path() string { return db.path }
 
 // Location returns the time zone of days.
 func (db *DB) Location() *time.Location { return db.loc }
@@ -318,7 +332,7 @@ func (db *DB) guard(fn func() error) (err error) {
 		if r := recover(); r != nil {
 			err = corruptf("%v", r)
 			db.broken.CompareAndSwap(nil, &err)
-			db.log.Error("database corrupt; restore from a backup", "path", db.bolt.Path(), "err", err)
+			db.log.Error("database corrupt; restore from a backup", "path", db.path, "err", err)
 		}
 	}()
 	return fn()

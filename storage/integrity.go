@@ -188,23 +188,38 @@ type BackupResult struct {
 	SHA256 string `json:"sha256"`
 }
 
-// Backup writes a consistent copy of the database to path while the kiosk
-// keeps working (one read transaction: bbolt's Tx.WriteTo). The copy goes
-// to a temporary file beside path, is fsynced and checked (bbolt's
-// consistency check on the copy), and only then renamed into place with
-// mode 0600 and the directory fsynced: a damaged database never replaces a
-// good backup. path must not be the database itself.
+// WriteTo writes a consistent copy of the whole database to w in one read
+// transaction (bbolt's Tx.WriteTo) while the kiosk keeps working.
+func (db *DB) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	err := db.view(func(tx *bbolt.Tx) (err error) {
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// Backup writes a consistent copy of the database to path (SaveBackup with
+// WriteTo) while the kiosk keeps working. path must not be the database.
 func (db *DB) Backup(ctx context.Context, path string) (BackupResult, error) {
 	if err := ctx.Err(); err != nil {
 		return BackupResult{}, err
 	}
+	if same, err := sameFile(path, db.Path()); err != nil {
+		return BackupResult{}, fmt.Errorf("backup to %s: %w", path, err)
+	} else if same {
+		return BackupResult{}, fmt.Errorf("backup to %s: that is the database itself", path)
+	}
+	return SaveBackup(path, db.WriteTo)
+}
+
+// SaveBackup writes a database copy produced by write to path: into a
+// temporary file beside it (mode 0600), fsynced, opened read-only and read
+// in full, and only then renamed into place and the directory fsynced. A
+// damaged or cut-short copy never replaces a good backup.
+func SaveBackup(path string, write func(io.Writer) (int64, error)) (BackupResult, error) {
 	fail := func(err error) (BackupResult, error) {
 		return BackupResult{}, fmt.Errorf("backup to %s: %w", path, err)
-	}
-	if same, err := sameFile(path, db.Path()); err != nil {
-		return fail(err)
-	} else if same {
-		return fail(errors.New("that is the database itself"))
 	}
 	dir := filepath.Dir(path)
 	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp") // mode 0600
@@ -214,12 +229,7 @@ func (db *DB) Backup(ctx context.Context, path string) (BackupResult, error) {
 	tmp := f.Name()
 	defer os.Remove(tmp) // a no-op after the rename
 	sum := sha256.New()
-	var n int64
-	err = db.view(func(tx *bbolt.Tx) error {
-		var err error
-		n, err = tx.WriteTo(io.MultiWriter(f, sum))
-		return err
-	})
+	n, err := write(io.MultiWriter(f, sum))
 	if err == nil {
 		err = f.Sync()
 	}

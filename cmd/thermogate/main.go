@@ -31,6 +31,7 @@ func commands() *command {
 			screeningsCommand(),
 			exportCommand(),
 			auditCommand(),
+			dbCommand(),
 			configCommand(),
 			demoCommand(),
 			sensorCommand(),
