@@ -87,17 +87,18 @@ func checkPagesApart(ctx context.Context, path string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out, err := exec.CommandContext(ctx, self, "db", "pages", path).CombinedOutput()
+	// The problems come one a line on standard output; standard error has
+	// whatever else the process logs.
+	out, err := exec.CommandContext(ctx, self, "db", "pages", path).Output()
 	var ee *exec.ExitError
 	switch {
 	case err == nil:
 		return nil, nil
 	case errors.As(err, &ee) && ee.ExitCode() == exitFailed:
-		var list []string
-		for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-			list = append(list, strings.TrimPrefix(l, "thermogate db pages: "))
+		if len(out) == 0 { // it could not open the file: say why
+			return []string{strings.TrimSpace(lastLine(string(ee.Stderr)))}, nil
 		}
-		return list, nil
+		return strings.Split(strings.TrimSpace(string(out)), "\n"), nil
 	case errors.As(err, &ee):
 		// Killed by a fault on a damaged page.
 		return []string{fmt.Sprintf("bbolt's page check crashed on a damaged page (%v)", ee.ProcessState)}, nil
@@ -123,8 +124,11 @@ func dbPagesCommand() *command {
 				if err != nil {
 					return err
 				}
+				for _, p := range problems {
+					fmt.Fprintln(e.stdout, p)
+				}
 				if len(problems) > 0 {
-					return errors.New(strings.Join(problems, "\n"))
+					return fmt.Errorf("%d problems", len(problems))
 				}
 				return nil
 			}
@@ -175,4 +179,12 @@ func sameFile(a, b string) (bool, error) {
 		return false, err
 	}
 	return os.SameFile(ia, ib), nil
+}
+
+func lastLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.LastIndexByte(s, '\n'); i >= 0 {
+		return s[i+1:]
+	}
+	return s
 }
