@@ -93,15 +93,58 @@ type AuditReport struct {
 	Anchor  uint64 `json:"anchor,omitempty"`  // id of the last purged entry, 0 if none was purged
 	Broken  uint64 `json:"broken,omitempty"`  // id of the first entry whose link does not hold
 	Problem string `json:"problem,omitempty"` // what is wrong there, in words
+	// Where names the first record whose link does not hold, in any chain:
+	// "audit entry 4", "screening 5", "booking AB12CD", "booking change 7".
+	Where          string `json:"where,omitempty"`
+	Screenings     int    `json:"screenings"`      // screenings whose links were checked
+	Bookings       int    `json:"bookings"`        // bookings checked against the booking log
+	BookingChanges int    `json:"booking_changes"` // entries of the booking log checked
+	// Unchained: a file of schema 1, opened read-only, whose screenings
+	// and bookings are not chained yet; only the audit log was checked.
+	Unchained bool `json:"unchained,omitempty"`
+	// Manifest is the export manifest checked against (VerifyManifest).
+	Manifest string `json:"manifest,omitempty"`
 }
 
-// VerifyAudit walks the audit log from the anchor left by the last purge to
+// VerifyAudit checks every hash chain: the audit log (verifyAuditLog), the
+// screenings and the booking log with the bookings themselves (chain.go).
+// It reports the first broken link in Where and Problem; an error means
+// the check itself could not run.
+func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
+	r, err := db.verifyAuditLog(ctx)
+	if err != nil || !r.OK {
+		if r.Broken != 0 {
+			r.Where = fmt.Sprintf("audit entry %d", r.Broken)
+		}
+		return r, err
+	}
+	var schema int
+	if err := db.view(func(tx *bbolt.Tx) (err error) { schema, err = schemaOf(tx); return err }); err != nil {
+		return AuditReport{}, fmt.Errorf("verify: %w", err)
+	}
+	if schema < 2 {
+		r.Unchained = true
+		return r, nil
+	}
+	if err := db.verifyScreenings(ctx, &r); err != nil {
+		return AuditReport{}, fmt.Errorf("verify screenings: %w", err)
+	}
+	if r.Where == "" {
+		if err := db.verifyBookings(ctx, &r); err != nil {
+			return AuditReport{}, fmt.Errorf("verify bookings: %w", err)
+		}
+	}
+	r.OK = r.Where == ""
+	return r, nil
+}
+
+// verifyAuditLog walks the audit log from the anchor left by the last purge to
 // the head recorded in meta and checks every link: each entry's Prev must
 // be the sha256 of the stored bytes of the entry before it, the ids must
 // follow one another, and the last entry must be the recorded head (so that
 // removing entries from the end shows too). It reports the first broken
 // link; an error means the check itself could not run.
-func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
+func (db *DB) verifyAuditLog(ctx context.Context) (AuditReport, error) {
 	var r AuditReport
 	err := db.view(func(tx *bbolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
@@ -175,8 +218,8 @@ func (db *DB) VerifyAudit(ctx context.Context) (AuditReport, error) {
 func (db *DB) AuditEntries(ctx context.Context, fn func(AuditEntry) error) error {
 	return db.scanChunks(ctx, bucketAudit, nil, nil, func(_ *bbolt.Tx, k, v []byte) error {
 		var e AuditEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return fmt.Errorf("audit entry %x: %w", k, err)
+		if err := decode(v, &e, "audit entry %x", k); err != nil {
+			return err
 		}
 		return fn(e)
 	})
@@ -188,8 +231,8 @@ func readMark(meta *bbolt.Bucket, key []byte) (chainMark, error) {
 	if raw == nil {
 		return m, nil
 	}
-	if err := json.Unmarshal(raw, &m); err != nil {
-		return m, fmt.Errorf("meta %s: %w", key, err)
+	if err := decode(raw, &m, "meta %s", key); err != nil {
+		return m, err
 	}
 	return m, nil
 }

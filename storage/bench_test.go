@@ -193,3 +193,40 @@ func BenchmarkExportDay(b *testing.B) {
 	b.ReportMetric((float64(peakLive)-float64(baseLive))/(1<<20), "peak-live-heap-growth-MiB")
 	b.ReportMetric(float64(bytes)/(1<<20), "stored-MiB")
 }
+
+// BenchmarkAppendNoSync and BenchmarkBoltPutNoSync are the same two without
+// fsync: what is left is the CPU cost of Append's work (JSON, the hash
+// chain's sha256 and head, the index, the day count) over a bare put,
+// which fsync's noise hides in the pair above.
+func BenchmarkAppendNoSync(b *testing.B) {
+	db, clk := testDB(b)
+	db.bolt.NoSync = true
+	s := screening(clk.Now(), 36.6)
+	ctx := context.Background()
+	for b.Loop() {
+		s.Time = s.Time.Add(time.Second)
+		if _, err := db.Append(ctx, s); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkBoltPutNoSync(b *testing.B) {
+	bdb, err := bbolt.Open(filepath.Join(b.TempDir(), "bare.db"), 0o600, &bbolt.Options{NoSync: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer bdb.Close()
+	value := []byte(strings.Repeat("x", 400)) // a stored screening with its link is about 400 bytes of JSON
+	bdb.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("s")); return err })
+	for b.Loop() {
+		err := bdb.Update(func(tx *bbolt.Tx) error {
+			bk := tx.Bucket([]byte("s"))
+			n, _ := bk.NextSequence()
+			return bk.Put(u64key(n), value)
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}

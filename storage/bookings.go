@@ -2,7 +2,6 @@ package storage
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -93,8 +92,8 @@ func (db *DB) ImportBookings(ctx context.Context, actor, name string, data []byt
 					return nil
 				}
 				var old Booking
-				if err := json.Unmarshal(v, &old); err != nil {
-					return fmt.Errorf("booking %s: %w", k, err)
+				if err := decode(v, &old, "booking %s", k); err != nil {
+					return err
 				}
 				if covered[DayOf(old.Start, db.loc)] {
 					gone = append(gone, append([]byte(nil), k...))
@@ -105,14 +104,14 @@ func (db *DB) ImportBookings(ctx context.Context, actor, name string, data []byt
 				return err
 			}
 			for _, k := range gone {
-				if err := b.Delete(k); err != nil {
+				if err := db.deleteBooking(tx, string(k), bookingRemoved); err != nil {
 					return err
 				}
 			}
 			res.Removed = len(gone)
 		}
 		for _, nb := range puts {
-			if err := putBooking(b, nb); err != nil {
+			if err := db.putBooking(tx, nb, bookingImported); err != nil {
 				return err
 			}
 		}
@@ -158,19 +157,10 @@ func getBooking(b *bbolt.Bucket, code string) (Booking, bool, error) {
 		return Booking{}, false, nil
 	}
 	var bk Booking
-	if err := json.Unmarshal(raw, &bk); err != nil {
-		return Booking{}, false, fmt.Errorf("booking %s: %w", code, err)
+	if err := decode(raw, &bk, "booking %s", code); err != nil {
+		return Booking{}, false, err
 	}
 	return bk, true, nil
-}
-
-func putBooking(b *bbolt.Bucket, bk Booking) error {
-	bk.Version = BookingVersion
-	data, err := json.Marshal(bk)
-	if err != nil {
-		return err
-	}
-	return b.Put([]byte(bk.Code), data)
 }
 
 // Booking returns the booking with the given code (normalised first), or
@@ -203,8 +193,8 @@ func (db *DB) Bookings(ctx context.Context, day Day) ([]Booking, error) {
 	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketBookings).ForEach(func(k, v []byte) error {
 			var bk Booking
-			if err := json.Unmarshal(v, &bk); err != nil {
-				return fmt.Errorf("booking %s: %w", k, err)
+			if err := decode(v, &bk, "booking %s", k); err != nil {
+				return err
 			}
 			if day.IsZero() || DayOf(bk.Start, db.loc) == day {
 				out = append(out, bk)
@@ -245,7 +235,7 @@ func (db *DB) CancelBooking(ctx context.Context, actor, code string) (Booking, e
 			return nil
 		}
 		bk.Status = StatusCancelled
-		if err := putBooking(b, bk); err != nil {
+		if err := db.putBooking(tx, bk, bookingCancel); err != nil {
 			return err
 		}
 		_, err = db.auditTx(tx, actor, "bookings.cancel", fmt.Sprintf("%s (%s)", c, slot(bk, db.loc)))

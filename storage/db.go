@@ -21,11 +21,15 @@
 package storage
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"runtime/debug"
+	"slices"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/bbolt"
@@ -36,7 +40,11 @@ import (
 
 // SchemaVersion is the layout of buckets and records this code writes. A file
 // with a higher version was written by a newer thermogate and is refused.
-const SchemaVersion = 1
+//
+// Schema 2 chains the screenings and the changes of bookings (chain.go); a
+// schema 1 file is brought in when the kiosk (or any command that writes)
+// next opens it.
+const SchemaVersion = 2
 
 // DefaultTimeout is how long Open waits for the file lock by default: long
 // enough for a command that is just finishing, short enough for a person.
@@ -57,7 +65,7 @@ var (
 // allBuckets are created by Open.
 var allBuckets = [][]byte{
 	bucketMeta, bucketBookings, bucketScreenings, bucketScreeningTimes,
-	bucketGuards, bucketAudit, bucketDays, bucketExports,
+	bucketGuards, bucketAudit, bucketDays, bucketExports, bucketBookingLog, bucketScreeningGaps,
 }
 
 // Keys in the meta bucket.
@@ -87,6 +95,12 @@ type Options struct {
 	// PIN is the argon2id cost of new PIN hashes. The zero value means
 	// DefaultPINParams; tests use cheaper ones.
 	PIN PINParams
+	// ReadOnly opens the file for reading only (it implies MustExist): the
+	// file is not changed by a single byte, a copy kept as evidence stays
+	// what it was, and a file that cannot be written can still be read.
+	// Every change then fails. It shares the file with other readers but
+	// not with the kiosk, which holds it for writing.
+	ReadOnly bool
 }
 
 // DB is an open thermogate database. Its methods are safe for concurrent use.
@@ -98,14 +112,23 @@ type DB struct {
 	pin   PINParams
 	// rename moves a finished export file into place; tests replace it to
 	// make an export fail half-way.
-	rename func(oldpath, newpath string) error
+	rename   func(oldpath, newpath string) error
+	readOnly bool
+	path     string
+	// broken is set, for good, when bbolt found the file corrupt: every
+	// later call fails with it instead of reading or writing more of a
+	// damaged file (a panic in bbolt may also have left its locks held).
+	broken atomic.Pointer[error]
 }
 
 // Open opens or creates the database at path. When another process has it
 // open, Open waits up to opts.Timeout and then fails with ErrLocked. A file
 // written by a newer schema fails with ErrNewerSchema.
+//
+// A file that bbolt finds damaged fails with an error matching ErrCorrupt,
+// never with a panic.
 func Open(path string, opts Options) (*DB, error) {
-	if opts.MustExist {
+	if opts.MustExist || opts.ReadOnly {
 		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
 		}
@@ -114,14 +137,14 @@ func Open(path string, opts Options) (*DB, error) {
 	if timeout <= 0 {
 		timeout = DefaultTimeout
 	}
-	b, err := bbolt.Open(path, 0o600, &bbolt.Options{Timeout: timeout})
+	b, err := openBolt(path, &bbolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly})
 	if errors.Is(err, bberrors.ErrTimeout) {
 		return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, loc: opts.Location, clock: opts.Clock, log: opts.Logger, pin: opts.PIN, rename: os.Rename}
+	db := &DB{bolt: b, loc: opts.Location, clock: opts.Clock, log: opts.Logger, pin: opts.PIN, rename: os.Rename, readOnly: opts.ReadOnly, path: path}
 	if db.loc == nil {
 		db.loc = time.Local
 	}
@@ -141,13 +164,55 @@ func Open(path string, opts Options) (*DB, error) {
 	return db, nil
 }
 
+// openBolt is bbolt.Open with its damage turned into ErrCorrupt: bad meta
+// pages are errors there, a bad freelist page a panic.
+func openBolt(path string, o *bbolt.Options) (b *bbolt.DB, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, corruptf("%v", r)
+		}
+	}()
+	b, err = bbolt.Open(path, 0o600, o)
+	if errors.Is(err, bberrors.ErrInvalid) || errors.Is(err, bberrors.ErrChecksum) || errors.Is(err, bberrors.ErrVersionMismatch) {
+		return nil, corruptf("%v", err)
+	}
+	return b, err
+}
+
 // init checks the schema version and creates missing buckets.
 func (db *DB) init() error {
-	tx, err := db.bolt.Begin(true)
-	if err != nil {
-		return err
+	if db.readOnly {
+		return db.view(func(tx *bbolt.Tx) error {
+			if tx.Bucket(bucketMeta) == nil {
+				return fmt.Errorf("%w: it has no schema version", ErrNotThermogate)
+			}
+			_, err := schemaOf(tx)
+			return err
+		})
 	}
-	defer tx.Rollback()
+	return db.update(db.initTx)
+}
+
+// schemaOf reads and checks the schema version of a file that has one.
+func schemaOf(tx *bbolt.Tx) (int, error) {
+	raw := tx.Bucket(bucketMeta).Get(metaSchema)
+	v, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("%w: schema version %q", ErrNotThermogate, raw)
+	}
+	if v > SchemaVersion {
+		return 0, fmt.Errorf("%w: the file has schema %d, this thermogate knows %d; upgrade thermogate", ErrNewerSchema, v, SchemaVersion)
+	}
+	for _, name := range allBuckets {
+		if tx.Bucket(name) == nil && (v > 1 || !slices.Contains([]string{"booking_log", "screening_gaps"}, string(name))) {
+			return 0, corruptf("bucket %s is missing", name)
+		}
+	}
+	return v, nil
+}
+
+func (db *DB) initTx(tx *bbolt.Tx) error {
 	meta := tx.Bucket(bucketMeta)
 	if meta == nil {
 		// A new file has no buckets at all; one with buckets but no meta
@@ -160,34 +225,61 @@ func (db *DB) init() error {
 		if other != nil {
 			return fmt.Errorf("%w: it has a bucket %q but no schema version", ErrNotThermogate, other)
 		}
-	} else {
-		raw := meta.Get(metaSchema)
-		v, err := strconv.Atoi(string(raw))
-		if err != nil {
-			return fmt.Errorf("%w: schema version %q", ErrNotThermogate, raw)
+		for _, name := range allBuckets {
+			if _, err := tx.CreateBucket(name); err != nil {
+				return fmt.Errorf("create bucket %s: %w", name, err)
+			}
 		}
-		if v > SchemaVersion {
-			return fmt.Errorf("%w: the file has schema %d, this thermogate knows %d; upgrade thermogate", ErrNewerSchema, v, SchemaVersion)
-		}
-	}
-	for _, name := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(name); err != nil {
-			return fmt.Errorf("create bucket %s: %w", name, err)
-		}
-	}
-	if meta == nil {
 		if err := tx.Bucket(bucketMeta).Put(metaSchema, []byte(strconv.Itoa(SchemaVersion))); err != nil {
 			return fmt.Errorf("write schema version: %w", err)
 		}
+		return nil
 	}
-	return tx.Commit()
+	v, err := schemaOf(tx)
+	if err == nil && v == 1 {
+		err = db.migrateTx(tx)
+	}
+	return err
+}
+
+// Failed returns a DB for a file that could not be opened because it is
+// damaged (err matches ErrCorrupt): every call fails with err. The kiosk
+// keeps running on it, out of service with the cause on the guard's
+// screen, instead of exiting into a restart loop.
+func Failed(path string, err error, loc *time.Location) *DB {
+	if loc == nil {
+		loc = time.Local
+	}
+	db := &DB{loc: loc, clock: clock.Real{}, log: slog.Default(), pin: DefaultPINParams, rename: os.Rename, path: path}
+	db.broken.Store(&err)
+	return db
 }
 
 // Close closes the file and releases the lock.
-func (db *DB) Close() error { return db.bolt.Close() }
+func (db *DB) Close() error {
+	if db.broken.Load() != nil {
+		// bbolt may hold its own locks after a panic; closing could wait
+		// for them forever. The process lets go of the file when it ends.
+		return nil
+	}
+	return db.bolt.Close()
+}
+
+// Err returns the error matching ErrCorrupt once the file was found
+// damaged, and nil before: the kiosk checks it to show why it is out of
+// service.
+func (db *DB) Err() error {
+	if e := db.broken.Load(); e != nil {
+		return *e
+	}
+	return nil
+}
+
+// ReadOnly reports whether the database was opened with Options.ReadOnly.
+func (db *DB) ReadOnly() bool { return db.readOnly }
 
 // Path returns the database file's path.
-func (db *DB) Path() string { return db.bolt.Path() }
+func (db *DB) Path() string { return db.path }
 
 // Location returns the time zone of days.
 func (db *DB) Location() *time.Location { return db.loc }
@@ -198,38 +290,63 @@ func (db *DB) Today() Day { return DayOf(db.clock.Now(), db.loc) }
 // update runs fn in a write transaction and commits (with fsync) if fn
 // succeeds.
 func (db *DB) update(fn func(tx *bbolt.Tx) error) error {
-	tx, err := db.bolt.Begin(true)
-	if err != nil {
-		return err
+	if db.readOnly {
+		return ErrReadOnly
 	}
-	defer tx.Rollback()
-	if err := fn(tx); err != nil {
-		return err
-	}
-	return tx.Commit()
+	return db.guard(func() error {
+		tx, err := db.bolt.Begin(true)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		if err := fn(tx); err != nil {
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // view runs fn in a read transaction. Whatever fn keeps must be copied out:
 // bbolt's byte slices are valid only inside the transaction.
 func (db *DB) view(fn func(tx *bbolt.Tx) error) error {
-	tx, err := db.bolt.Begin(false)
-	if err != nil {
-		return err
-	}
-	defer tx.Rollback()
-	return fn(tx)
+	return db.guard(func() error {
+		tx, err := db.bolt.Begin(false)
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback()
+		return fn(tx)
+	})
 }
 
-// Check runs bbolt's consistency check of the whole file and returns the
-// first problem it finds.
-func (db *DB) Check() error {
-	return db.view(func(tx *bbolt.Tx) error {
-		var first error
-		for err := range tx.Check() {
-			if first == nil {
-				first = err
-			}
+// guard runs a transaction and turns a panic in bbolt, which asserts on
+// pages it finds damaged, into an error matching ErrCorrupt. A fault on the
+// memory-mapped file (a page number pointing past its end) becomes such a
+// panic too. After one the database refuses all further work.
+func (db *DB) guard(fn func() error) (err error) {
+	if e := db.broken.Load(); e != nil {
+		return *e
+	}
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if r := recover(); r != nil {
+			err = corruptf("%v", r)
+			db.broken.CompareAndSwap(nil, &err)
+			db.log.Error("database corrupt; restore from a backup", "path", db.path, "err", err)
 		}
-		return first
-	})
+	}()
+	return fn()
+}
+
+// corruptf is an error matching ErrCorrupt that says what to do.
+func corruptf(format string, a ...any) error {
+	return fmt.Errorf("%w: %s; restore from a backup", ErrCorrupt, fmt.Sprintf(format, a...))
+}
+
+// decode reads a stored JSON record; one that does not parse is damage.
+func decode(raw []byte, v any, what string, a ...any) error {
+	if err := json.Unmarshal(raw, v); err != nil {
+		return corruptf("%s is not a valid record: %v", fmt.Sprintf(what, a...), err)
+	}
+	return nil
 }

@@ -46,21 +46,21 @@ func TestOpenSchemaVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := db.view(func(tx *bbolt.Tx) error {
-		if got := string(tx.Bucket(bucketMeta).Get(metaSchema)); got != "1" {
-			t.Errorf("schema %q, want 1", got)
+		if got := string(tx.Bucket(bucketMeta).Get(metaSchema)); got != "2" {
+			t.Errorf("schema %q, want 2", got)
 		}
 		return nil
 	}); err != nil {
 		t.Fatal(err)
 	}
 	// A newer thermogate wrote the file.
-	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSchema, []byte("2")) }); err != nil {
+	if err := db.update(func(tx *bbolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSchema, []byte("3")) }); err != nil {
 		t.Fatal(err)
 	}
 	db.Close()
 	_, err = Open(path, Options{})
-	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema 2") {
-		t.Fatalf("open newer schema: %v, want ErrNewerSchema naming schema 2", err)
+	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema 3") {
+		t.Fatalf("open newer schema: %v, want ErrNewerSchema naming schema 3", err)
 	}
 }
 

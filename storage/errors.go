@@ -17,4 +17,9 @@ var (
 	// ErrPurged: the day's records were purged after its export; exporting it
 	// again would overwrite the files with empty ones.
 	ErrPurged = errors.New("day already purged")
+	// ErrCorrupt: the file is damaged (bbolt found a bad page, or a record
+	// does not parse). The message ends with what to do: restore from a backup.
+	ErrCorrupt = errors.New("database corrupt")
+	// ErrReadOnly: a change asked of a database opened with Options.ReadOnly.
+	ErrReadOnly = errors.New("database opened read-only")
 )

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
 	"encoding/json"
@@ -22,7 +23,9 @@ import (
 )
 
 // ExportFormat is the version of the export files' layout, in the manifest.
-const ExportFormat = 1
+//
+// Format 2 added the manifest's chain marks and the screenings' prev links.
+const ExportFormat = 2
 
 // CSVHeader is the first line of screenings-YYYY-MM-DD.csv.
 var CSVHeader = []string{
@@ -75,6 +78,12 @@ type Manifest struct {
 	AuditEntries int          `json:"audit_entries"`
 	Files        []ExportFile `json:"files"`
 	Stats        DayStats     `json:"stats"`
+	// Chain is where the hash chains stood at the end of the day: checking
+	// the database against it (audit verify --manifest) finds records
+	// removed from the end after the export.
+	Chain ChainMarks `json:"chain"`
+
+	source string // the file ReadManifest read, for messages
 }
 
 // ExportRecord is a day's entry in the exports bucket.
@@ -239,6 +248,8 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 		return res, err
 	}
 	var st statsBuilder
+	end := day.AddDays(1).Start(db.loc)
+	var chain ChainMarks
 	row := make([]string, len(CSVHeader))
 	err = db.screeningsRaw(ctx, day, func(raw []byte, s *Screening) error {
 		screeningRow(row, s, db.loc)
@@ -264,12 +275,15 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 	}
 	// Audit entries are few and kept in chain order; the lines are the
 	// stored bytes, so sha256 of one line is the next line's "prev".
-	err = db.scanChunks(ctx, bucketAudit, nil, nil, func(_ *bbolt.Tx, _, v []byte) error {
+	err = db.scanChunks(ctx, bucketAudit, nil, nil, func(_ *bbolt.Tx, k, v []byte) error {
 		var e struct {
 			Time time.Time `json:"time"`
 		}
-		if err := json.Unmarshal(v, &e); err != nil {
+		if err := decode(v, &e, "audit entry %x", k); err != nil {
 			return err
+		}
+		if e.Time.Before(end) {
+			chain.Audit = ChainMark{ID: binary.BigEndian.Uint64(k), SHA256: hashHex(v)}
 		}
 		if DayOf(e.Time, db.loc) != day {
 			return nil
@@ -284,7 +298,15 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 	if err != nil {
 		return res, err
 	}
-	m := Manifest{Format: ExportFormat, Day: day, TimeZone: db.loc.String(), Screenings: csvOut.records, AuditEntries: auditOut.records, Stats: st.stats()}
+	err = db.view(func(tx *bbolt.Tx) (err error) {
+		chain.Screenings = screeningMark(tx, end)
+		chain.Bookings, err = bookingMark(tx, end)
+		return err
+	})
+	if err != nil {
+		return res, err
+	}
+	m := Manifest{Format: ExportFormat, Day: day, TimeZone: db.loc.String(), Screenings: csvOut.records, AuditEntries: auditOut.records, Stats: st.stats(), Chain: chain}
 	for _, o := range outs[:3] {
 		f, err := o.finish()
 		if err != nil {
@@ -427,8 +449,8 @@ func readExport(tx *bbolt.Tx, day Day) (ExportRecord, bool, error) {
 	if raw == nil {
 		return rec, false, nil
 	}
-	if err := json.Unmarshal(raw, &rec); err != nil {
-		return rec, false, fmt.Errorf("export record %s: %w", day, err)
+	if err := decode(raw, &rec, "export record %s", day); err != nil {
+		return rec, false, err
 	}
 	return rec, true, nil
 }
@@ -472,8 +494,8 @@ func (db *DB) UnexportedDays(ctx context.Context, before Day) ([]Day, error) {
 				return fmt.Errorf("days bucket: %w", err)
 			}
 			var counts dayCounts
-			if err := json.Unmarshal(v, &counts); err != nil {
-				return fmt.Errorf("day %s: %w", day, err)
+			if err := decode(v, &counts, "day %s", day); err != nil {
+				return err
 			}
 			rec, found, err := readExport(tx, day)
 			if err != nil {

@@ -120,8 +120,8 @@ func findGuard(b *bbolt.Bucket, name string) (guardRecord, bool, error) {
 			return nil
 		}
 		found = true
-		if err := json.Unmarshal(v, &rec); err != nil {
-			return fmt.Errorf("guard %s: %w", k, err)
+		if err := decode(v, &rec, "guard %s", k); err != nil {
+			return err
 		}
 		return errStop
 	})
@@ -214,8 +214,8 @@ func (db *DB) Guards(ctx context.Context) ([]Guard, error) {
 	err := db.view(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketGuards).ForEach(func(k, v []byte) error {
 			var rec guardRecord
-			if err := json.Unmarshal(v, &rec); err != nil {
-				return fmt.Errorf("guard %s: %w", k, err)
+			if err := decode(v, &rec, "guard %s", k); err != nil {
+				return err
 			}
 			out = append(out, rec.guard())
 			return nil

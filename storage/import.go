@@ -94,6 +94,11 @@ func ParseBookings(name string, data []byte, format string, loc *time.Location) 
 		return nil, fmt.Errorf("%s: %w: %d bytes, at most %d MiB at once; split it by day", name, ErrTooLarge, len(data), MaxImportBytes>>20)
 	}
 	data = bytes.TrimPrefix(data, []byte("\xef\xbb\xbf")) // spreadsheets write a BOM
+	if looksUTF16(data) {
+		ie := &ImportError{File: name}
+		ie.add(0, "the file looks like UTF-16; save as UTF-8 (in a spreadsheet: CSV UTF-8)")
+		return nil, ie
+	}
 	if format == "" {
 		format = "csv"
 		if t := bytes.TrimLeft(data, " \t\r\n"); len(t) > 0 && t[0] == '[' {
@@ -367,13 +372,29 @@ func (f rowFields) booking(loc *time.Location) (Booking, []string) {
 	return b, problems
 }
 
+// looksUTF16 reports a UTF-16 byte order mark, or NUL bytes in the first
+// line's characters, which no CSV or JSON bookings file has in UTF-8.
+func looksUTF16(data []byte) bool {
+	if bytes.HasPrefix(data, []byte{0xff, 0xfe}) || bytes.HasPrefix(data, []byte{0xfe, 0xff}) {
+		return true
+	}
+	head := data[:min(len(data), 64)]
+	return len(head) >= 4 && bytes.Count(head, []byte{0}) >= len(head)/4
+}
+
 // parseStart reads "YYYY-MM-DD HH:MM" in loc, or RFC 3339. A local time
 // that does not exist (the hour skipped when the clocks go forward) is an
 // error rather than quietly moved by an hour.
 func parseStart(s string, loc *time.Location) (time.Time, error) {
 	var t time.Time
 	if lt, err := time.ParseInLocation(startLayout, s, loc); err == nil {
-		if lt.Format(startLayout) != s {
+		// The wall clock read without a zone; a time in the hour the clocks
+		// skip comes back moved. (Comparing the text would also blame a
+		// one-digit hour, 9:00, on daylight saving.)
+		wall, _ := time.Parse(startLayout, s)
+		y, mo, d := lt.Date()
+		wy, wmo, wd := wall.Date()
+		if y != wy || mo != wmo || d != wd || lt.Hour() != wall.Hour() || lt.Minute() != wall.Minute() {
 			return time.Time{}, fmt.Errorf("start %q does not exist in %s (the clocks go forward then)", s, loc)
 		}
 		t = lt

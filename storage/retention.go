@@ -1,9 +1,11 @@
 package storage
 
 import (
+	"bytes"
 	"context"
-	"encoding/json"
+	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"go.etcd.io/bbolt"
 )
@@ -27,7 +29,8 @@ type PurgeResult struct {
 // of days whose export is current. Each day goes in its own transaction
 // with its audit entry. Audit entries go from the start of the chain only,
 // and the hash of the last one removed is kept in meta as the anchor from
-// which VerifyAudit starts.
+// which VerifyAudit starts; screenings go by day, and each run removed is
+// recorded as a gap in their chain.
 func (db *DB) Purge(ctx context.Context, actor string, keepDays int) (PurgeResult, error) {
 	if keepDays < 1 {
 		return PurgeResult{}, fmt.Errorf("%w: keep %d days: want at least 1", ErrInvalid, keepDays)
@@ -120,6 +123,9 @@ func (db *DB) purgeable(tx *bbolt.Tx, day, cutoff Day) (bool, error) {
 	return rec.current(counts), nil
 }
 
+// purgeScreenings removes the day's screenings with their time index keys
+// and records each run of consecutive ids removed as a gap in their chain
+// (see gapTx), so the chain still verifies across it.
 func (db *DB) purgeScreenings(tx *bbolt.Tx, day Day) (int, error) {
 	idx := tx.Bucket(bucketScreeningTimes)
 	end := string(timeKey(day.AddDays(1).Start(db.loc), 0))
@@ -128,12 +134,32 @@ func (db *DB) purgeScreenings(tx *bbolt.Tx, day Day) (int, error) {
 	for k, _ := c.Seek(timeKey(day.Start(db.loc), 0)); k != nil && string(k) < end; k, _ = c.Next() {
 		keys = append(keys, append([]byte(nil), k...))
 	}
+	slices.SortFunc(keys, func(a, b []byte) int { return bytes.Compare(a[8:], b[8:]) })
 	scr := tx.Bucket(bucketScreenings)
+	var run []uint64 // first and last id of the run being removed
+	var last chainMark
 	for _, k := range keys {
+		id := binary.BigEndian.Uint64(k[8:])
+		if run != nil && id != run[1]+1 {
+			if err := gapTx(tx, run[0], last); err != nil {
+				return 0, err
+			}
+			run = nil
+		}
+		if run == nil {
+			run = []uint64{id, id}
+		}
+		run[1] = id
+		last = chainMark{ID: id, Hash: hashHex(scr.Get(k[8:]))}
 		if err := scr.Delete(k[8:]); err != nil {
 			return 0, err
 		}
 		if err := idx.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	if run != nil {
+		if err := gapTx(tx, run[0], last); err != nil {
 			return 0, err
 		}
 	}
@@ -151,8 +177,8 @@ func (db *DB) purgeAudit(tx *bbolt.Tx, day, cutoff Day) (int, error) {
 	c := b.Cursor()
 	for k, v := c.First(); k != nil; k, v = c.Next() {
 		var e AuditEntry
-		if err := json.Unmarshal(v, &e); err != nil {
-			return 0, fmt.Errorf("audit entry %x: %w", k, err)
+		if err := decode(v, &e, "audit entry %x", k); err != nil {
+			return 0, err
 		}
 		if d := DayOf(e.Time, db.loc); d != day {
 			if ok, err := db.purgeable(tx, d, cutoff); err != nil {

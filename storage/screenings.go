@@ -58,7 +58,12 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 	}
 	s.Time = s.Time.In(db.loc)
 	s.Version = ScreeningVersion
-	var err error
+	meta := tx.Bucket(bucketMeta)
+	head, err := readMark(meta, metaScreeningHead)
+	if err != nil {
+		return 0, err
+	}
+	s.Prev = head.Hash
 	s.ID, err = tx.Bucket(bucketScreenings).NextSequence()
 	if err != nil {
 		return 0, err
@@ -70,6 +75,9 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 	if err := tx.Bucket(bucketScreenings).Put(u64key(s.ID), data); err != nil {
 		return 0, err
 	}
+	if err := writeMark(meta, metaScreeningHead, chainMark{ID: s.ID, Hash: hashHex(data)}); err != nil {
+		return 0, err
+	}
 	if err := tx.Bucket(bucketScreeningTimes).Put(timeKey(s.Time, s.ID), nil); err != nil {
 		return 0, err
 	}
@@ -77,7 +85,7 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 		return 0, err
 	}
 	if s.BookingUsed && s.Code != "" {
-		if err := markUsed(tx, s.Code, s.Time); err != nil {
+		if err := db.markUsed(tx, s.Code, s.Time); err != nil {
 			return 0, err
 		}
 	}
@@ -113,21 +121,21 @@ func GuardAuditDetail(s Screening) string {
 // markUsed sets a booking's UsedAt on its first use. A booking that is not
 // there (cancelled and replaced by an import meanwhile) does not stop the
 // screening from being stored.
-func markUsed(tx *bbolt.Tx, code string, at time.Time) error {
+func (db *DB) markUsed(tx *bbolt.Tx, code string, at time.Time) error {
 	b := tx.Bucket(bucketBookings)
 	raw := b.Get([]byte(code))
 	if raw == nil {
 		return nil
 	}
 	var bk Booking
-	if err := json.Unmarshal(raw, &bk); err != nil {
-		return fmt.Errorf("booking %s: %w", code, err)
+	if err := decode(raw, &bk, "booking %s", code); err != nil {
+		return err
 	}
 	if !bk.UsedAt.IsZero() {
 		return nil
 	}
 	bk.UsedAt = at
-	return putBooking(b, bk)
+	return db.putBooking(tx, bk, bookingUsed)
 }
 
 // validScreening checks what the kiosk hands over; a failure is a bug in the
@@ -199,7 +207,7 @@ func (db *DB) Screening(ctx context.Context, id uint64) (Screening, error) {
 		if raw == nil {
 			return ErrNotFound
 		}
-		return json.Unmarshal(raw, &s)
+		return decode(raw, &s, "screening %d", id)
 	})
 	if err != nil {
 		return Screening{}, fmt.Errorf("screening %d: %w", id, err)
@@ -225,8 +233,8 @@ func (db *DB) screeningsRaw(ctx context.Context, day Day, fn func(raw []byte, s 
 			return fmt.Errorf("BUG: time index names screening %d, which is not stored", binary.BigEndian.Uint64(k[8:]))
 		}
 		var s Screening
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return fmt.Errorf("screening %d: %w", binary.BigEndian.Uint64(k[8:]), err)
+		if err := decode(raw, &s, "screening %d", binary.BigEndian.Uint64(k[8:])); err != nil {
+			return err
 		}
 		return fn(raw, &s)
 	})
@@ -257,8 +265,8 @@ func (db *DB) countDay(tx *bbolt.Tx, day Day, screenings, audit uint64) error {
 	key := []byte(day.String())
 	var c dayCounts
 	if raw := b.Get(key); raw != nil {
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return fmt.Errorf("day %s: %w", day, err)
+		if err := decode(raw, &c, "day %s", day); err != nil {
+			return err
 		}
 	}
 	if c.Screenings == 0 && c.Audit == 0 {
@@ -284,8 +292,8 @@ func readDayCounts(tx *bbolt.Tx, day Day) (dayCounts, error) {
 	if raw == nil {
 		return c, nil
 	}
-	if err := json.Unmarshal(raw, &c); err != nil {
-		return c, fmt.Errorf("day %s: %w", day, err)
+	if err := decode(raw, &c, "day %s", day); err != nil {
+		return c, err
 	}
 	return c, nil
 }

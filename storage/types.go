@@ -74,7 +74,7 @@ const (
 )
 
 // ScreeningVersion is the version of the Screening record format.
-const ScreeningVersion = 1
+const ScreeningVersion = 2 // 2: Prev, the hash chain
 
 // Screening is one visitor's screening as stored, exported and audited.
 // Temperatures are °C rounded to 0.01; nil when there was no reading.
@@ -98,6 +98,9 @@ type Screening struct {
 	OverrideReason string             `json:"override_reason,omitempty"`
 	// BookingUsed: Append marks the booking used in the same transaction.
 	BookingUsed bool `json:"booking_used,omitempty"`
+	// Prev is the sha256 of the stored bytes of the screening before this
+	// one, set by Append: the screenings are hash-chained like the audit log.
+	Prev string `json:"prev,omitempty"`
 }
 
 // AuditEntry is one entry of the hash-chained audit log.

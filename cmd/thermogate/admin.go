@@ -24,6 +24,9 @@ type dbFlags struct {
 	resolved    bool
 	tzGiven     bool   // --timezone was given
 	cfgTimezone string // the configuration's zone, the running kiosk's
+	// readOnly: the command only reads, so the file is opened read-only and
+	// stays byte for byte as it was (a copy kept as evidence, a read-only file).
+	readOnly bool
 }
 
 func (d *dbFlags) register(fs *flag.FlagSet) {
@@ -107,7 +110,7 @@ func (d *dbFlags) open(ctx context.Context, create bool) (admin.Service, error) 
 		}
 		return c, nil
 	}
-	db, err := storage.Open(d.path, storage.Options{Location: loc, Timeout: d.wait, MustExist: !create})
+	db, err := storage.Open(d.path, storage.Options{Location: loc, Timeout: d.wait, MustExist: !create, ReadOnly: d.readOnly})
 	if unreached != nil && (errors.Is(err, storage.ErrLocked) || errors.Is(err, os.ErrPermission)) {
 		return nil, fmt.Errorf("%w\n(%v)", unreached, err)
 	}

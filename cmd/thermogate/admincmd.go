@@ -104,6 +104,7 @@ func bookingsListCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			var d dbFlags
 			d.register(fs)
+			d.readOnly = true
 			dayFlag := fs.String("day", "today", "`day`: YYYY-MM-DD, today, yesterday, or all")
 			return func(ctx context.Context, args []string) error {
 				loc, err := d.location()
@@ -272,6 +273,7 @@ func guardListCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			var d dbFlags
 			d.register(fs)
+			d.readOnly = true
 			return func(ctx context.Context, args []string) error {
 				loc, err := d.location()
 				if err != nil {
@@ -354,6 +356,7 @@ func screeningsCommand() *command {
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			var d dbFlags
 			d.register(fs)
+			d.readOnly = true
 			dayFlag := fs.String("day", "today", "`day`: YYYY-MM-DD, today or yesterday")
 			return func(ctx context.Context, args []string) error {
 				loc, err := d.location()
@@ -401,19 +404,39 @@ func auditCommand() *command {
 		name:    "audit",
 		summary: "Check the hash-chained audit log.",
 		subs: []*command{{
-			name:    "verify",
-			summary: "Check every link of the audit log; exit 1 and name the first broken one.",
+			name: "verify",
+			summary: "Check every link of the hash chains (audit log, screenings, booking changes and the\n" +
+				"bookings themselves); exit 1 and name the first broken one. With --manifest, also check\n" +
+				"that the chains still hold where an export's manifest recorded them at the end of its day.",
 			setup: func(fs *flag.FlagSet, e *env) runFunc {
 				var d dbFlags
 				d.register(fs)
+				d.readOnly = true
+				manifest := fs.String("manifest", "", "an export's manifest-YYYY-MM-DD.json `file` to check the chains against")
 				return func(ctx context.Context, args []string) error {
+					var m storage.Manifest
+					if *manifest != "" {
+						var err error
+						if m, err = storage.ReadManifest(*manifest); err != nil {
+							return err
+						}
+					}
 					return withAdmin(ctx, &d, false, func(a admin.Service) error {
-						r, err := a.VerifyAudit(ctx)
+						var r storage.AuditReport
+						var err error
+						if *manifest != "" {
+							r, err = a.VerifyManifest(ctx, m)
+						} else {
+							r, err = a.VerifyAudit(ctx)
+						}
 						if err != nil {
 							return err
 						}
 						if !r.OK {
-							return fmt.Errorf("audit log broken at entry %d: %s", r.Broken, r.Problem)
+							if strings.HasPrefix(r.Where, "audit entry") {
+								return fmt.Errorf("audit log broken at entry %d: %s", r.Broken, r.Problem)
+							}
+							return fmt.Errorf("hash chain broken at %s: %s", r.Where, r.Problem)
 						}
 						fmt.Fprintf(e.stdout, "audit log intact: %d %s", r.Entries, plural(r.Entries, "entry", "entries"))
 						if r.Entries > 0 {
@@ -423,6 +446,14 @@ func auditCommand() *command {
 							fmt.Fprintf(e.stdout, ", continuing from entry %d, the last one purged", r.Anchor)
 						}
 						fmt.Fprintln(e.stdout)
+						if r.Unchained {
+							fmt.Fprintln(e.stdout, "screenings and bookings: not chained yet (schema 1 file); the kiosk chains them when it next opens it")
+						} else {
+							fmt.Fprintf(e.stdout, "screenings intact: %d; bookings intact: %d, %d %s\n", r.Screenings, r.Bookings, r.BookingChanges, plural(r.BookingChanges, "change", "changes"))
+						}
+						if r.Manifest != "" {
+							fmt.Fprintf(e.stdout, "the chains hold where %s recorded them\n", r.Manifest)
+						}
 						return nil
 					})
 				}

@@ -35,6 +35,7 @@ func commands() *command {
 			screeningsCommand(),
 			exportCommand(),
 			auditCommand(),
+			dbCommand(),
 			configCommand(),
 			demoCommand(),
 			sensorCommand(),

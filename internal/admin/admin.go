@@ -9,6 +9,7 @@ package admin
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -34,6 +35,14 @@ type Service interface {
 	VerifyAudit(ctx context.Context) (storage.AuditReport, error)
 	// Database is the file the operations work on.
 	Database(ctx context.Context) (DBFile, error)
+	// VerifyManifest is VerifyAudit, then the chains against an export's
+	// manifest (storage.DB.VerifyManifest).
+	VerifyManifest(ctx context.Context, m storage.Manifest) (storage.AuditReport, error)
+	// Check is the database check (storage.DB.Check).
+	Check(ctx context.Context) (storage.CheckReport, error)
+	// Backup writes a consistent copy of the database to w while the kiosk
+	// runs; the caller saves it (storage.SaveBackup) where it means to.
+	Backup(ctx context.Context, w io.Writer) (int64, error)
 	Close() error
 }
 
@@ -140,6 +149,17 @@ func (a Local) VerifyAudit(ctx context.Context) (storage.AuditReport, error) {
 
 // Database implements Service.
 func (a Local) Database(context.Context) (DBFile, error) { return FileOf(a.DB.Path()) }
+
+// VerifyManifest implements Service.
+func (a Local) VerifyManifest(ctx context.Context, m storage.Manifest) (storage.AuditReport, error) {
+	return a.DB.VerifyManifest(ctx, m)
+}
+
+// Check implements Service.
+func (a Local) Check(ctx context.Context) (storage.CheckReport, error) { return a.DB.Check(ctx) }
+
+// Backup implements Service.
+func (a Local) Backup(ctx context.Context, w io.Writer) (int64, error) { return a.DB.WriteTo(w) }
 
 // Close implements Service.
 func (a Local) Close() error {

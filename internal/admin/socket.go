@@ -81,7 +81,34 @@ func Handler(svc Service) http.Handler {
 		return svc.Export(ctx, a.Day, a.Dir)
 	})
 	route(mux, "audit-verify", func(ctx context.Context, _ struct{}) (storage.AuditReport, error) { return svc.VerifyAudit(ctx) })
+	route(mux, "audit-verify-manifest", svc.VerifyManifest)
+	route(mux, "check", func(ctx context.Context, _ struct{}) (storage.CheckReport, error) { return svc.Check(ctx) })
+	// backup streams the copy: a failure after the first byte can only cut
+	// the stream short, which the client's check of the copy finds.
+	mux.HandleFunc("POST /v1/backup", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		cw := &countWriter{w: w}
+		if _, err := svc.Backup(r.Context(), cw); err != nil {
+			if cw.n == 0 {
+				reply(w, http.StatusUnprocessableEntity, errorBody{err.Error()})
+				return
+			}
+			panic(http.ErrAbortHandler) // drop the connection: the client sees a cut copy
+		}
+	})
 	return mux
+}
+
+// countWriter counts what went through.
+type countWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	n, err := c.w.Write(p)
+	c.n += int64(n)
+	return n, err
 }
 
 // route serves POST /v1/method: the body decoded into an A, fn's R encoded
@@ -319,6 +346,41 @@ func (c *Client) Export(ctx context.Context, day storage.Day, dir string) (r sto
 // VerifyAudit implements Service.
 func (c *Client) VerifyAudit(ctx context.Context) (r storage.AuditReport, err error) {
 	return r, c.do(ctx, "audit-verify", struct{}{}, &r)
+}
+
+// VerifyManifest implements Service.
+func (c *Client) VerifyManifest(ctx context.Context, m storage.Manifest) (r storage.AuditReport, err error) {
+	return r, c.do(ctx, "audit-verify-manifest", m, &r)
+}
+
+// Check implements Service.
+func (c *Client) Check(ctx context.Context) (r storage.CheckReport, err error) {
+	return r, c.do(ctx, "check", struct{}{}, &r)
+}
+
+// Backup implements Service: the daemon streams the copy.
+func (c *Client) Backup(ctx context.Context, w io.Writer) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, "http://thermogate/v1/backup", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return 0, c.mapErr(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		var eb errorBody
+		if err := json.NewDecoder(resp.Body).Decode(&eb); err != nil || eb.Error == "" {
+			return 0, fmt.Errorf("admin socket: backup: %s", resp.Status)
+		}
+		return 0, remoteError{eb.Error}
+	}
+	n, err := io.Copy(w, resp.Body)
+	if err != nil {
+		return n, fmt.Errorf("the copy from the kiosk was cut short: %w", c.mapErr(err))
+	}
+	return n, nil
 }
 
 // Close implements Service.

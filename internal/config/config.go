@@ -73,6 +73,7 @@ type Config struct {
 		Time          string `toml:"time"`
 		RetentionDays int    `toml:"retention_days"`
 		PostCommand   string `toml:"post_command"`
+		Backups       int    `toml:"backups"`
 	} `toml:"export"`
 
 	UI struct {
@@ -179,6 +180,9 @@ func (c *Config) validate() error {
 	}
 	if c.Export.RetentionDays < 1 || c.Export.RetentionDays > 3650 {
 		bad("export.retention_days = %d: want 1–3650", c.Export.RetentionDays)
+	}
+	if c.Export.Backups < 0 || c.Export.Backups > 365 {
+		bad("export.backups = %d: want 0–365 (0: no nightly backup)", c.Export.Backups)
 	}
 	if !slices.Contains(SensorSides, c.UI.SensorSide) {
 		bad("ui.sensor_side = %q: want one of %s", c.UI.SensorSide, strings.Join(SensorSides, ", "))

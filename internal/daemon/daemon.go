@@ -65,7 +65,12 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 	if err := os.MkdirAll(filepath.Dir(cfg.Store.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	if d.db, err = storage.Open(cfg.Store.Path, storage.Options{Location: cfg.Location(), Logger: d.log}); err != nil {
+	if d.db, err = storage.Open(cfg.Store.Path, storage.Options{Location: cfg.Location(), Logger: d.log}); errors.Is(err, storage.ErrCorrupt) {
+		// Exiting would only make systemd restart us into the same file:
+		// run on, every store call failing with the cause, out of service.
+		d.log.Error("database corrupt: the kiosk stays out of service; restore from a backup", "path", cfg.Store.Path, "err", err)
+		d.db = storage.Failed(cfg.Store.Path, err, cfg.Location())
+	} else if err != nil {
 		return nil, err
 	}
 	if d.rig = opts.Rig; d.rig == nil {
@@ -87,7 +92,9 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 			detail = fmt.Sprintf("%s sha256 %x", opts.ConfigPath, sha256.Sum256(b))
 		}
 	}
-	if _, err := d.db.Audit(context.Background(), storage.ActorSystem, "config.loaded", detail); err != nil {
+	if _, err := d.db.Audit(context.Background(), storage.ActorSystem, "config.loaded", detail); errors.Is(err, storage.ErrCorrupt) {
+		d.log.Error("audit entry not stored", "err", err)
+	} else if err != nil {
 		return nil, err
 	}
 	return d, nil

@@ -49,12 +49,14 @@ func nextAt(now time.Time, hour, minute int, loc *time.Location) time.Time {
 	return t
 }
 
-// exportDue exports every day before today that has records and no current
-// export (days missed while the kiosk was off included), purges what is
+// exportDue writes the nightly backup, exports every day before today that
+// has records and no current export (days missed while the kiosk was off
+// included), purges what is
 // older than the retention period, and runs the post-export command for
 // each day exported. A failure is logged and retried the next time.
 func (d *Daemon) exportDue(ctx context.Context) {
 	today := storage.DayOf(d.clock.Now(), d.cfg.Location())
+	d.backup(ctx, today) // first, so that the post-export command can copy it off too
 	days, err := d.db.UnexportedDays(ctx, today)
 	if err != nil {
 		d.log.Error("nightly export: cannot list days", "err", err)
@@ -77,6 +79,31 @@ func (d *Daemon) exportDue(ctx context.Context) {
 	} else if pr.Screenings+pr.AuditEntries > 0 {
 		d.log.Info("purged", "screenings", pr.Screenings, "audit", pr.AuditEntries)
 	}
+}
+
+// backup writes the day's checked copy of the database beside the export,
+// backup-YYYY-MM-DD.db, and keeps the newest export.backups of them: an SD
+// card that dies must not take the bookings, guards and chains with it. A
+// copy that fails its check is not kept and removes no older one.
+func (d *Daemon) backup(ctx context.Context, today storage.Day) {
+	keep := d.cfg.Export.Backups
+	if keep <= 0 {
+		return
+	}
+	if err := os.MkdirAll(d.cfg.Export.Dir, 0o700); err != nil {
+		d.log.Error("nightly backup failed", "err", err)
+		return
+	}
+	res, err := d.db.Backup(ctx, filepath.Join(d.cfg.Export.Dir, storage.BackupName(today)))
+	if err != nil {
+		d.log.Error("nightly backup failed; the older backups stay", "err", err)
+		return
+	}
+	removed, err := storage.PruneBackups(d.cfg.Export.Dir, keep)
+	if err != nil {
+		d.log.Error("removing old backups failed", "err", err)
+	}
+	d.log.Info("backup written", "path", res.Path, "bytes", res.Bytes, "sha256", res.SHA256, "removed", removed)
 }
 
 // postCommand runs export.post_command with the day's files as "$@". Its
