@@ -19,8 +19,12 @@ packages="$packages ${DEPS_EXTRA:-}"
 
 missing=""
 if command -v dpkg-query >/dev/null 2>&1; then
+	# Only this machine's own architecture (or "all") counts: the arm64
+	# -dev packages of make cross-deps do not build the native binary.
+	arch=$(dpkg --print-architecture)
 	for p in $packages; do
-		dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+		dpkg-query -W -f='${Status} ${Architecture}\n' "$p" 2>/dev/null |
+			grep -Eq "^install ok installed ($arch|all)\$" || missing="$missing $p"
 	done
 else
 	# Not Debian: check what the build itself needs and say what is missing.
