@@ -29,23 +29,22 @@ func BenchmarkStableReadingToDecision(b *testing.B) {
 	}
 	decided := 0
 	r.flow.Observe(func(s State) {
-		if s.Screen == Decision {
+		if s.Screen == Decided {
 			decided++
 		}
 	})
 	reading := sensor.Reading{Object: c(35.51), Ambient: c(22.01), Die: c(22.01), Samples: 10}
 	for b.Loop() {
 		b.StopTimer()
-		if err := r.flow.EnterCode("AB12CD"); err != nil {
+		if err := r.EnterCode("AB12CD"); err != nil {
 			b.Fatal(err)
 		}
-		if err := r.flow.AnswerSymptoms(false); err != nil {
+		if err := r.AnswerSymptoms(false); err != nil {
 			b.Fatal(err)
 		}
+		id := r.flow.wantMeas
 		b.StartTimer()
-		r.flow.mu.Lock()
-		r.flow.applyMeasurement(reading, nil)
-		r.flow.commit()
+		_ = r.flow.handle(b.Context(), Measured{ID: id, Reading: reading})
 	}
 	if decided != b.N {
 		b.Fatalf("%d decisions published for %d readings", decided, b.N)

@@ -1,7 +1,3 @@
-// Package kiosk is the screening flow as a state machine with no GUI: the
-// booking check, the fever rule, measurement attempts and retests, guard
-// overrides, and when the kiosk must stop screening. The touchscreen, the
-// headless daemon and `thermogate simulate` all drive the same Flow.
 package kiosk
 
 import (
@@ -158,22 +154,22 @@ func (b BookingRules) Validate() error {
 // it does not: cancelled, already_used, then the window: inside it is ok
 // (even across midnight); outside it, not_today when the slot is on another
 // day in loc, else too_early or too_late.
-func (b BookingRules) CheckBooking(bk storage.Booking, now time.Time, loc *time.Location) string {
+func (b BookingRules) CheckBooking(bk storage.Booking, now time.Time, loc *time.Location) Reason {
 	opens := bk.Start.Add(-time.Duration(b.EarlyMin) * time.Minute)
 	closes := bk.Start.Add(time.Duration(b.LateMin) * time.Minute)
 	switch {
 	case bk.Status == storage.StatusCancelled:
-		return storage.ReasonCancelled
+		return ReasonCancelled
 	case !bk.UsedAt.IsZero() && !b.Reentry:
-		return storage.ReasonUsed
+		return ReasonUsed
 	case !now.Before(opens) && !now.After(closes):
-		return storage.ReasonOK
+		return ReasonOK
 	case !sameDay(bk.Start, now, loc):
-		return storage.ReasonNotToday
+		return ReasonNotToday
 	case now.Before(opens):
-		return storage.ReasonTooEarly
+		return ReasonTooEarly
 	}
-	return storage.ReasonTooLate
+	return ReasonTooLate
 }
 
 func sameDay(a, b time.Time, loc *time.Location) bool {
