@@ -11,8 +11,7 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/clock"
-	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
+	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 	"github.com/thermogate/thermogate/storage/storagetest"
@@ -53,15 +52,11 @@ func newRig(t testing.TB, mod func(*Config)) *rig {
 	t.Helper()
 	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
 	r.store.PutGuard("Ona", "4826")
-	r.sim = mlxsim.New(&mlxsim.Opts{Clock: r.clk, Ambient: c(22.01)})
-	dev, err := mlx90614.New(r.sim, nil)
+	rg, s, err := hw.Simulated(mlxsim.Opts{Clock: r.clk, Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sensor.NewSampler(dev, nil, r.clk, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.sim = rg.Sim
 	cfg := DefaultConfig()
 	cfg.Location = vilnius
 	if mod != nil {

@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 	"github.com/thermogate/thermogate/storage/storagetest"
@@ -23,12 +23,12 @@ func TestRunOnTheWallClock(t *testing.T) {
 	store := storagetest.New()
 	now := time.Now()
 	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
-	sim := mlxsim.New(&mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond})
-	dev, _ := mlx90614.New(sim, nil)
-	sampler, err := sensor.NewSampler(dev, nil, clock.Real{}, &sensor.SamplerOpts{Interval: 5 * time.Millisecond, SettleTimeout: time.Second})
+	rig, sampler, err := hw.Simulated(mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond},
+		&sensor.SamplerOpts{Interval: 5 * time.Millisecond, SettleTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	sim := rig.Sim
 	cfg := DefaultConfig()
 	cfg.DecisionTime = 2 * time.Second
 	flow, err := New(cfg, store, sampler, clock.Real{}, nil)
@@ -102,12 +102,11 @@ func TestRunOnTheWallClock(t *testing.T) {
 // TestRunStopsDuringAProbe: the kiosk is told to stop while an idle probe
 // is still reading the bus. Run must return cleanly once the read ends.
 func TestRunStopsDuringAProbe(t *testing.T) {
-	sim := mlxsim.New(&mlxsim.Opts{Ambient: c(22.01)})
-	dev, _ := mlx90614.New(sim, nil)
-	sampler, err := sensor.NewSampler(dev, nil, clock.Real{}, nil)
+	rig, sampler, err := hw.Simulated(mlxsim.Opts{Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	sim := rig.Sim
 	flow, err := New(DefaultConfig(), storagetest.New(), sampler, clock.Real{}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -17,9 +17,8 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 	"github.com/thermogate/thermogate/storage/storagetest"
@@ -78,15 +77,11 @@ func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.Store) *harness {
 	t.Helper()
 	h := &harness{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
-	h.sim = mlxsim.New(&mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)})
-	dev, err := mlx90614.New(h.sim, nil)
+	rig, s, err := hw.Simulated(mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sensor.NewSampler(dev, nil, h.clk, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.sim = rig.Sim
 	cfg := kiosk.DefaultConfig()
 	cfg.Location = vilnius
 	if mod != nil {
