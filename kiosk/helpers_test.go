@@ -36,8 +36,10 @@ func c(deg float64) physic.Temperature {
 	return physic.ZeroCelsius + physic.Temperature(math.Round(deg*1e9))
 }
 
-// rig is a flow on the real driver and the simulator, a memStore, and a
-// virtual clock: every test runs the code the kiosk runs, in microseconds.
+// rig is a flow on the real driver and the simulator, the in-memory store
+// (to make the disk fail on demand) and a virtual clock: every test runs
+// the code the kiosk runs, in microseconds, events applied on the test's
+// goroutine.
 type rig struct {
 	t      testing.TB
 	clk    *clock.Virtual
@@ -86,7 +88,7 @@ func (r *rig) want(s Screen) State {
 	return st
 }
 
-// forehead puts a forehead reading obj in front of the sensor, arriving
+// measureWith puts a forehead reading obj in front of the sensor, arriving
 // 1 s after now, and measures.
 func (r *rig) measureWith(obj float64) {
 	r.t.Helper()
