@@ -30,66 +30,68 @@ func TestLockoutNeverOverflows(t *testing.T) {
 	}
 	r := newRig(t, nil)
 	for range 100 { // a weekend of guessing, each try as soon as the lock lifts
-		r.clk.Set(r.flow.lockUntil)
+		r.clk.Set(r.flow.m.lockUntil)
 		if r.flow.State().Screen != GuardPIN {
-			r.flow.OpenGuard()
+			r.OpenGuard()
 		}
-		if err := r.flow.GuardLogin("Ona", "1111"); !errors.Is(err, storage.ErrBadPIN) {
+		if err := r.GuardLogin("Ona", "1111"); !errors.Is(err, storage.ErrBadPIN) {
 			t.Fatalf("a wrong PIN after the lock lifted: %v", err)
 		}
 	}
-	if err := r.flow.GuardLogin("Ona", "4826"); !errors.Is(err, ErrLocked) {
+	if err := r.GuardLogin("Ona", "4826"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("the right PIN right after the 100th wrong one: %v, want ErrLocked", err)
 	}
 }
 
-// slowStore holds VerifyGuardPIN until released, as argon2 does for a moment.
-type slowStore struct {
-	Store
-	release chan struct{}
-	started chan struct{}
-}
-
-func (s *slowStore) VerifyGuardPIN(ctx context.Context, name, pin string) (storage.Guard, error) {
-	s.started <- struct{}{}
-	<-s.release
-	return s.Store.VerifyGuardPIN(ctx, name, pin)
-}
-
+// A PIN check takes a while (argon2id): one at a time, and an answer that
+// comes after the pad closed must not open the menu on a new pad.
 func TestOnePINCheckAtATimeAndStaleAnswersDropped(t *testing.T) {
 	r := newRig(t, nil)
-	slow := &slowStore{Store: r.store, release: make(chan struct{}), started: make(chan struct{}, 1)}
-	r.flow.store = slow
-	r.flow.OpenGuard()
-	done := make(chan error)
-	go func() { done <- r.flow.GuardLogin("Ona", "4826") }()
-	<-slow.started
-	if err := r.flow.GuardLogin("Ona", "4826"); !errors.Is(err, ErrChecking) {
+	r.OpenGuard()
+	m, at := r.flow.m, r.clk.Now()
+	m, effs := step(m, at, GuardLogin{Name: "Ona", PIN: "4826"})
+	check, ok := effect[CheckPIN](effs)
+	if !ok || check.Name != "Ona" || check.PIN != "4826" || !m.view.Checking {
+		t.Fatalf("GuardLogin: effects %v, checking %v", effs, m.view.Checking)
+	}
+	m, effs = step(m, at, GuardLogin{Name: "Ona", PIN: "4826"})
+	if err := refusal(effs); !errors.Is(err, ErrChecking) {
 		t.Fatalf("a second PIN while the first is checked: %v, want ErrChecking", err)
+	}
+	if _, again := effect[CheckPIN](effs); again {
+		t.Fatal("a second PIN check started while the first runs")
 	}
 	// The guard gives up and someone else opens the pad: the old answer,
 	// although right, must not open the menu on the new pad.
-	r.flow.GuardClose()
-	r.flow.OpenGuard()
-	close(slow.release)
-	if err := <-done; !errors.Is(err, ErrNotNow) {
+	m, _ = step(m, at, GuardClose{})
+	m, _ = step(m, at, OpenGuard{})
+	m, effs = step(m, at, PINChecked{Session: check.Session, Name: "Ona", Guard: "Ona"})
+	if err := refusal(effs); !errors.Is(err, ErrNotNow) {
 		t.Fatalf("the stale answer: %v, want ErrNotNow", err)
 	}
-	if st := r.flow.State(); st.Screen != GuardPIN {
-		t.Fatalf("a stale PIN check opened %s", st.Screen)
+	if m.view.Screen != GuardPIN || m.pinChecking {
+		t.Fatalf("a stale PIN check opened %s (checking %v)", m.view.Screen, m.pinChecking)
+	}
+	if _, audited := effect[WriteAudit](effs); audited {
+		t.Fatal("a stale PIN check was audited as a login")
 	}
 }
 
 func TestObserveWhileStatesChange(t *testing.T) {
 	r := newRig(t, nil)
+	ctx, cancel := context.WithCancel(context.Background())
+	ran := make(chan error)
+	go func() { ran <- r.flow.Run(ctx, RunOpts{}) }()
 	var wg sync.WaitGroup
 	for i := range 8 {
 		wg.Go(func() {
 			for j := range 200 {
-				if i%2 == 0 {
-					r.flow.SetLang(storage.Languages[j%4])
-				} else if j%20 == 0 {
-					r.flow.Observe(func(State) {})
+				switch {
+				case i%2 == 0:
+					r.flow.SetLang(Languages[j%4])
+				case j%20 == 0:
+					// An observer that queues an event must not deadlock either.
+					r.flow.Observe(func(State) { r.flow.Touch() })
 				}
 			}
 		})
@@ -101,31 +103,33 @@ func TestObserveWhileStatesChange(t *testing.T) {
 	case <-time.After(20 * time.Second):
 		t.Fatal("Observe and state changes deadlocked")
 	}
+	cancel()
+	<-ran
 }
 
 func TestGuardDecisionOnAnOutOfServiceKioskDoesNotReopenIt(t *testing.T) {
 	for _, act := range []struct {
 		name string
-		do   func(*Flow) error
+		do   func(*rig) error
 	}{
-		{"walk-in", func(f *Flow) error { return f.GuardWalkIn("staff") }},
-		{"clinical", func(f *Flow) error { return f.GuardClinical(36.6) }},
+		{"walk-in", func(r *rig) error { return r.GuardWalkIn("staff") }},
+		{"clinical", func(r *rig) error { return r.GuardClinical(36.6) }},
 	} {
 		t.Run(act.name, func(t *testing.T) {
 			r := newRig(t, nil)
 			r.login()
-			r.flow.GuardOutOfService()
+			r.GuardOutOfService()
 			r.login()
-			if err := act.do(r.flow); err != nil {
+			if err := act.do(r); err != nil {
 				t.Fatal(err)
 			}
-			r.outcome(storage.DecisionAdmit, r.last().Reason)
+			r.outcome(Admit, Reason(r.last().Reason))
 			r.clk.Advance(DefaultConfig().DecisionTime)
-			r.flow.Tick()
+			r.Tick()
 			if st := r.want(OutOfService); st.OutOfService != OOSGuard {
 				t.Fatalf("back out of service for %q", st.OutOfService)
 			}
-			r.flow.Probe()
+			r.Probe()
 			r.want(OutOfService)
 		})
 	}
@@ -135,19 +139,19 @@ func TestClinicalReadingCannotLiftANonTemperatureDenial(t *testing.T) {
 	for _, tt := range []struct {
 		name  string
 		visit func(*rig)
-		want  string
+		want  Reason
 	}{
-		{"symptoms", func(r *rig) { r.flow.EnterCode("AB12CD"); r.flow.AnswerSymptoms(true) }, storage.ReasonSymptoms},
-		{"unknown code", func(r *rig) { r.flow.EnterCode("ZZ9999") }, storage.ReasonUnknownCode},
+		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true) }, ReasonSymptoms},
+		{"unknown code", func(r *rig) { r.EnterCode("ZZ9999") }, ReasonUnknownCode},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
 			tt.visit(r)
 			r.login()
-			if err := r.flow.GuardClinical(36.6); err != nil {
+			if err := r.GuardClinical(36.6); err != nil {
 				t.Fatal(err)
 			}
-			r.outcome(storage.DecisionDeny, tt.want)
+			r.outcome(Deny, tt.want)
 			if rec := r.last(); rec.ClinicalC == nil || *rec.ClinicalC != 36.6 || rec.Guard != "Ona" {
 				t.Fatalf("record %+v", rec)
 			}
@@ -157,8 +161,8 @@ func TestClinicalReadingCannotLiftANonTemperatureDenial(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Rule.Retest = false })
 	r.visit("AB12CD", 36.51)
 	r.login()
-	r.flow.GuardClinical(36.8)
-	r.outcome(storage.DecisionAdmit, storage.ReasonOK)
+	r.GuardClinical(36.8)
+	r.outcome(Admit, ReasonOK)
 }
 
 func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
@@ -166,7 +170,7 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 	r := newRig(t, nil)
 	r.login()
 	r.store.FailAudit = errDiskFull
-	if err := r.flow.GuardClose(); err == nil {
+	if err := r.GuardClose(); err == nil {
 		t.Fatal("a logout that was not audited reported success")
 	}
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
@@ -175,14 +179,14 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 	// A guard who takes it out of service again does not hide the cause.
 	r.store.FailAudit = nil
 	r.login()
-	r.flow.GuardOutOfService()
+	r.GuardOutOfService()
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
 		t.Fatalf("guard's out-of-service replaced storage: %q", st.OutOfService)
 	}
 	// Back in service fails loudly when the audit log still cannot be written.
 	r.login()
 	r.store.FailAudit = errDiskFull
-	if err := r.flow.GuardBackInService(); err == nil {
+	if err := r.GuardBackInService(); err == nil {
 		t.Fatal("back in service without an audit entry reported success")
 	}
 	r.want(OutOfService)
@@ -190,14 +194,14 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 	// A sensor fault after a storage failure does not turn it into a sensor
 	// cause, which would heal by itself.
 	r = newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.store.FailAppend = errDiskFull
 	r.sim.SetFault(mlxsim.NACK)
-	r.flow.Measure(context.Background())
+	r.Measure(context.Background())
 	r.sim.SetFault(mlxsim.None)
 	r.store.FailAppend = nil
-	r.flow.Probe()
+	r.Probe()
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
 		t.Fatalf("cause %q after a probe", st.OutOfService)
 	}
@@ -205,10 +209,8 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 
 func TestTickNeverLeavesADueDeadline(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.mu.Lock()
-	r.flow.st = State{Screen: OutOfService, OutOfService: OOSGuard, Until: t0.Add(-time.Second)}
-	r.flow.mu.Unlock()
-	r.flow.Tick()
+	r.flow.m.view = State{Screen: OutOfService, OutOfService: OOSGuard, Until: t0.Add(-time.Second)}
+	r.Tick()
 	if d := r.flow.NextDeadline(); !d.IsZero() {
 		t.Fatalf("deadline %v still due: Run would spin", d)
 	}
@@ -216,20 +218,20 @@ func TestTickNeverLeavesADueDeadline(t *testing.T) {
 
 func TestGuardCanStillActForAReferredVisitor(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	for range 3 {
-		r.flow.Measure(context.Background()) // nobody comes forward
+		r.Measure(context.Background()) // nobody comes forward
 	}
-	r.outcome(storage.DecisionRefer, storage.ReasonNoReading)
+	r.outcome(Refer, ReasonNoReading)
 	r.clk.Advance(5 * time.Minute) // the guard comes a while later
-	r.flow.Tick()
+	r.Tick()
 	r.want(Idle)
 	r.login()
 	if st := r.flow.State(); !st.HasVisitor || st.Code != "AB12CD" {
 		t.Fatalf("guard menu %+v: the referred visitor is gone", st)
 	}
-	if err := r.flow.GuardAdmit("clinical_normal"); err != nil {
+	if err := r.GuardAdmit("clinical_normal"); err != nil {
 		t.Fatal(err)
 	}
 	if rec := r.last(); rec.Code != "AB12CD" || !rec.BookingUsed {
@@ -237,7 +239,7 @@ func TestGuardCanStillActForAReferredVisitor(t *testing.T) {
 	}
 	// GuardRecall after the visitor left the screen, there is nobody.
 	r.clk.Advance(DefaultConfig().DecisionTime)
-	r.flow.Tick()
+	r.Tick()
 	r.want(Idle)
 	r.clk.Advance(GuardRecall + time.Minute)
 	r.login()
@@ -248,12 +250,12 @@ func TestGuardCanStillActForAReferredVisitor(t *testing.T) {
 
 func TestGuardIsRecordedUnderTheStoredName(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.OpenGuard()
-	if err := r.flow.GuardLogin("ona", "4826"); err != nil {
+	r.EnterCode("AB12CD")
+	r.OpenGuard()
+	if err := r.GuardLogin("ona", "4826"); err != nil {
 		t.Fatal(err)
 	}
-	r.flow.GuardDeny("no_mask")
+	r.GuardDeny("no_mask")
 	if rec := r.last(); rec.Guard != "Ona" {
 		t.Fatalf("guard recorded as %q, stored as Ona", rec.Guard)
 	}
@@ -261,14 +263,14 @@ func TestGuardIsRecordedUnderTheStoredName(t *testing.T) {
 
 func TestRetestHasItsOwnAttemptsAndAFaultInItDenies(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.measureWith(31.01) // too cold
 	r.measureWith(31.01) // too cold: two of three used
 	r.measureWith(36.51) // fever: retest
 	r.want(Retest)
 	r.clk.Advance(time.Minute)
-	r.flow.Tick()
+	r.Tick()
 	if st := r.want(Measure); st.Attempt != 1 {
 		t.Fatalf("the retest starts at attempt %d", st.Attempt)
 	}
@@ -278,51 +280,51 @@ func TestRetestHasItsOwnAttemptsAndAFaultInItDenies(t *testing.T) {
 		t.Fatalf("attempt %d", st.Attempt)
 	}
 	r.sim.SetFault(mlxsim.Absent) // the sensor dies during the retest
-	r.flow.Measure(context.Background())
+	r.Measure(context.Background())
 	st := r.want(OutOfService)
-	if rec := r.last(); rec.Decision != storage.DecisionDeny || rec.Reason != storage.ReasonFever || !rec.BookingUsed || st.OutOfService != OOSSensor {
+	if rec := r.last(); rec.Decision != string(Deny) || rec.Reason != string(ReasonFever) || !rec.BookingUsed || st.OutOfService != OOSSensor {
 		t.Fatalf("stored %s/%s used=%v, kiosk %s", rec.Decision, rec.Reason, rec.BookingUsed, st.OutOfService)
 	}
 }
 
 func TestAStillForeheadIsAskedToStepBackNotCalledAFault(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.sim.Present(c(35.51)) // there before the measurement
 	r.clk.Advance(time.Second)
 	r.sim.SetFault(mlxsim.Stuck) // the same words over and over, once
-	r.flow.Measure(context.Background())
+	r.Measure(context.Background())
 	if st := r.want(Measure); st.Notice != NoticeStepBack || st.Attempt != 2 {
 		t.Fatalf("notice %q attempt %d", st.Notice, st.Attempt)
 	}
 	r.sim.SetFault(mlxsim.None)
 	r.sim.Remove()
 	r.measureWith(35.51) // steps back and comes again
-	r.outcome(storage.DecisionAdmit, storage.ReasonOK)
+	r.outcome(Admit, ReasonOK)
 
 	// A sensor that really is stuck runs out of attempts: a fault.
 	r = newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.sim.Present(c(35.51))
 	r.clk.Advance(time.Second)
 	r.sim.SetFault(mlxsim.Stuck)
 	for range DefaultRule.MaxAttempts {
-		r.flow.Measure(context.Background())
+		r.Measure(context.Background())
 	}
 	if st := r.want(OutOfService); st.OutOfService != OOSSensor {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
-	if rec := r.last(); rec.Reason != storage.ReasonSensorFault {
+	if rec := r.last(); rec.Reason != string(ReasonSensorFault) {
 		t.Fatalf("stored %s", rec.Reason)
 	}
 }
 
 func TestHotRoomStoresTheReading(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.sim.SetAmbient(c(33.01))
 	r.measureWith(37.01) // 4 K above the room: a forehead
 	if rec := r.last(); rec.ObjectC == nil || *rec.AmbientC != 33.01 {
@@ -373,7 +375,7 @@ func TestRunTakesAHungMeasurementOutOfService(t *testing.T) {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
 	recs := store.Screenings()
-	if len(recs) != 1 || recs[0].Reason != storage.ReasonSensorFault {
+	if len(recs) != 1 || recs[0].Reason != string(ReasonSensorFault) {
 		t.Fatalf("stored %+v", recs)
 	}
 	cancel()

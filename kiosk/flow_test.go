@@ -16,12 +16,12 @@ import (
 
 func TestAdmitStoresEverythingBeforeShowing(t *testing.T) {
 	r := newRig(t, nil)
-	if err := r.flow.Start(); err != nil {
+	if err := r.Start(); err != nil {
 		t.Fatal(err)
 	}
 	r.want(Code)
 	r.visit("ab-12 cd", 35.51)
-	out := r.outcome(storage.DecisionAdmit, storage.ReasonOK)
+	out := r.outcome(Admit, ReasonOK)
 	if out.Shown == nil || *out.Shown != 370 || out.Retest {
 		t.Fatalf("outcome %+v, want shown 37.0 without retest", out)
 	}
@@ -42,7 +42,7 @@ func TestAdmitStoresEverythingBeforeShowing(t *testing.T) {
 			screens = append(screens, s.Screen)
 		}
 	}
-	if want := []Screen{Idle, Code, Symptoms, Measure, Decision}; !slices.Equal(screens, want) {
+	if want := []Screen{Idle, Code, Symptoms, Measure, Decided}; !slices.Equal(screens, want) {
 		t.Fatalf("screens %v, want %v", screens, want)
 	}
 	for i := 1; i < len(r.states); i++ {
@@ -51,8 +51,8 @@ func TestAdmitStoresEverythingBeforeShowing(t *testing.T) {
 		}
 	}
 	// The next visitor with the same code is refused: the booking is used.
-	r.flow.EnterCode("AB12CD")
-	r.outcome(storage.DecisionDeny, storage.ReasonUsed)
+	r.EnterCode("AB12CD")
+	r.outcome(Deny, ReasonUsed)
 }
 
 func TestThresholdBoundaries(t *testing.T) {
@@ -70,12 +70,12 @@ func TestThresholdBoundaries(t *testing.T) {
 		r := newRig(t, nil)
 		st := r.visit("AB12CD", tt.obj)
 		if tt.retest {
-			if st.Screen != Retest || *r.flow.v.first.shown.ptr() != tt.shown {
+			if st.Screen != Retest || *r.flow.m.v.first.shown.ptr() != tt.shown {
 				t.Errorf("object %.2f: screen %s, want Retest at %s", tt.obj, st.Screen, tt.shown)
 			}
 			continue
 		}
-		out := r.outcome(storage.DecisionAdmit, storage.ReasonOK)
+		out := r.outcome(Admit, ReasonOK)
 		if *out.Shown != tt.shown {
 			t.Errorf("object %.2f shows %s, want %s", tt.obj, *out.Shown, tt.shown)
 		}
@@ -88,12 +88,12 @@ func TestRetestDecides(t *testing.T) {
 	for _, tt := range []struct {
 		name     string
 		retest   float64
-		decision string
-		reason   string
+		decision Decision
+		reason   Reason
 		shown    Tenths
 	}{
-		{"confirmed", 36.31, storage.DecisionDeny, storage.ReasonFever, 378},
-		{"cleared", 35.51, storage.DecisionAdmit, storage.ReasonOK, 370},
+		{"confirmed", 36.31, Deny, ReasonFever, 378},
+		{"cleared", 35.51, Admit, ReasonOK, 370},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
@@ -105,10 +105,10 @@ func TestRetestDecides(t *testing.T) {
 				t.Fatal("a first fever reading was stored as a decision")
 			}
 			r.clk.Advance(DefaultRule.RetestPause - time.Second)
-			r.flow.Tick()
+			r.Tick()
 			r.want(Retest)
 			r.clk.Advance(time.Second)
-			r.flow.Tick()
+			r.Tick()
 			if st := r.want(Measure); !st.Retest {
 				t.Fatal("the retest measurement is not marked as one")
 			}
@@ -124,16 +124,16 @@ func TestRetestDecides(t *testing.T) {
 func TestRetestOff(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Rule.Retest = false })
 	r.visit("AB12CD", 36.51)
-	r.outcome(storage.DecisionDeny, storage.ReasonFever)
+	r.outcome(Deny, ReasonFever)
 }
 
 func TestWalkingAwayFromRetestIsDenied(t *testing.T) {
 	r := newRig(t, nil)
 	r.visit("AB12CD", 36.51)
-	if err := r.flow.Cancel(); err != nil {
+	if err := r.Cancel(); err != nil {
 		t.Fatal(err)
 	}
-	out := r.outcome(storage.DecisionDeny, storage.ReasonFever)
+	out := r.outcome(Deny, ReasonFever)
 	if *out.Shown != 380 || out.Retest {
 		t.Fatalf("outcome %+v, want the first reading 38.0", out)
 	}
@@ -141,11 +141,11 @@ func TestWalkingAwayFromRetestIsDenied(t *testing.T) {
 
 func TestSymptomsDeny(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	if err := r.flow.AnswerSymptoms(true); err != nil {
+	r.EnterCode("AB12CD")
+	if err := r.AnswerSymptoms(true); err != nil {
 		t.Fatal(err)
 	}
-	out := r.outcome(storage.DecisionDeny, storage.ReasonSymptoms)
+	out := r.outcome(Deny, ReasonSymptoms)
 	if out.Shown != nil || r.last().ShownC != nil || !r.last().BookingUsed {
 		t.Fatalf("symptoms denial %+v / %+v", out, r.last())
 	}
@@ -153,7 +153,7 @@ func TestSymptomsDeny(t *testing.T) {
 
 func TestSymptomsQuestionOff(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Rule.Symptoms = false })
-	r.flow.EnterCode("AB12CD")
+	r.EnterCode("AB12CD")
 	r.want(Measure)
 }
 
@@ -162,13 +162,13 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 		name   string
 		mod    func(*storage.Booking)
 		at     time.Duration
-		reason string
+		reason Reason
 	}{
-		{"too early", nil, -16 * time.Minute, storage.ReasonTooEarly},
-		{"too late", nil, 16 * time.Minute, storage.ReasonTooLate},
-		{"not today", func(b *storage.Booking) { b.Start = b.Start.AddDate(0, 0, -1) }, 0, storage.ReasonNotToday},
-		{"cancelled", func(b *storage.Booking) { b.Status = storage.StatusCancelled }, 0, storage.ReasonCancelled},
-		{"used", func(b *storage.Booking) { b.UsedAt = t0.Add(-time.Hour) }, 0, storage.ReasonUsed},
+		{"too early", nil, -16 * time.Minute, ReasonTooEarly},
+		{"too late", nil, 16 * time.Minute, ReasonTooLate},
+		{"not today", func(b *storage.Booking) { b.Start = b.Start.AddDate(0, 0, -1) }, 0, ReasonNotToday},
+		{"cancelled", func(b *storage.Booking) { b.Status = storage.StatusCancelled }, 0, ReasonCancelled},
+		{"used", func(b *storage.Booking) { b.UsedAt = t0.Add(-time.Hour) }, 0, ReasonUsed},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
@@ -178,8 +178,8 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 				tt.mod(&b)
 			}
 			r.store.PutBooking(b)
-			r.flow.EnterCode("AB12CD")
-			r.outcome(storage.DecisionDeny, tt.reason)
+			r.EnterCode("AB12CD")
+			r.outcome(Deny, tt.reason)
 			if st := r.flow.State(); !st.Slot.Equal(b.Start) {
 				t.Fatalf("slot %v, want the booking's %v", st.Slot, b.Start)
 			}
@@ -192,10 +192,10 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 
 func TestUnknownCode(t *testing.T) {
 	r := newRig(t, nil)
-	if err := r.flow.EnterCode("ZZ9999"); err != nil {
+	if err := r.EnterCode("ZZ9999"); err != nil {
 		t.Fatal(err)
 	}
-	r.outcome(storage.DecisionDeny, storage.ReasonUnknownCode)
+	r.outcome(Deny, ReasonUnknownCode)
 	if r.last().Code != "ZZ9999" {
 		t.Fatalf("stored code %q", r.last().Code)
 	}
@@ -204,7 +204,7 @@ func TestUnknownCode(t *testing.T) {
 func TestGarbledCodeRefusedOnTheSpot(t *testing.T) {
 	r := newRig(t, nil)
 	for _, in := range []string{"", "AB1", "AB12CD<script>", strings.Repeat("7", 17), "ÄB12CD"} {
-		err := r.flow.EnterCode(in)
+		err := r.EnterCode(in)
 		if !errors.Is(err, ErrCodeFormat) {
 			t.Errorf("EnterCode(%q) = %v, want ErrCodeFormat", in, err)
 		}
@@ -215,7 +215,7 @@ func TestGarbledCodeRefusedOnTheSpot(t *testing.T) {
 	if n := len(r.store.Screenings()); n != 0 {
 		t.Fatalf("%d screenings stored for input that is not a code", n)
 	}
-	r.flow.EnterCode("AB12CD") // a good code after a bad one clears the notice
+	r.EnterCode("AB12CD") // a good code after a bad one clears the notice
 	if st := r.want(Symptoms); st.Notice != "" {
 		t.Fatalf("notice %q left over", st.Notice)
 	}
@@ -223,8 +223,8 @@ func TestGarbledCodeRefusedOnTheSpot(t *testing.T) {
 
 func TestImplausibleReadingsThenNoReading(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.measureWith(31.01) // 32.5: too cold, not a forehead or too far
 	if st := r.want(Measure); st.Notice != NoticeTooCold || st.Attempt != 2 {
 		t.Fatalf("after a cold reading: notice %q attempt %d", st.Notice, st.Attempt)
@@ -233,10 +233,10 @@ func TestImplausibleReadingsThenNoReading(t *testing.T) {
 	if st := r.want(Measure); st.Notice != NoticeTooHot || st.Attempt != 3 {
 		t.Fatalf("after a hot reading: notice %q attempt %d", st.Notice, st.Attempt)
 	}
-	if err := r.flow.Measure(context.Background()); err != nil { // nobody comes
+	if err := r.Measure(context.Background()); err != nil { // nobody comes
 		t.Fatal(err)
 	}
-	out := r.outcome(storage.DecisionRefer, storage.ReasonNoReading)
+	out := r.outcome(Refer, ReasonNoReading)
 	if out.Shown != nil || r.last().BookingUsed {
 		t.Fatalf("no-reading referral %+v", out)
 	}
@@ -244,44 +244,44 @@ func TestImplausibleReadingsThenNoReading(t *testing.T) {
 
 func TestSensorFaultRefersAndRecovers(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.sim.SetFault(mlxsim.NACK)
-	if err := r.flow.Measure(context.Background()); err != nil {
+	if err := r.Measure(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	st := r.want(OutOfService)
 	if st.OutOfService != OOSSensor {
 		t.Fatalf("out of service for %q", st.OutOfService)
 	}
-	if rec := r.last(); rec.Decision != storage.DecisionRefer || rec.Reason != storage.ReasonSensorFault {
+	if rec := r.last(); rec.Decision != string(Refer) || rec.Reason != string(ReasonSensorFault) {
 		t.Fatalf("stored %s/%s", rec.Decision, rec.Reason)
 	}
-	if err := r.flow.EnterCode("AB12CD"); !errors.Is(err, ErrNotNow) {
+	if err := r.EnterCode("AB12CD"); !errors.Is(err, ErrNotNow) {
 		t.Fatalf("a code was taken while out of service: %v", err)
 	}
-	r.flow.Probe()
+	r.Probe()
 	r.want(OutOfService)
 	r.sim.SetFault(mlxsim.None)
-	r.flow.Probe()
+	r.Probe()
 	r.want(Idle)
 }
 
 func TestIdleProbeFindsFaultAndRoom(t *testing.T) {
 	r := newRig(t, nil)
 	r.sim.SetFault(mlxsim.Absent)
-	r.flow.Probe()
+	r.Probe()
 	if st := r.want(OutOfService); st.OutOfService != OOSSensor {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
 	r.sim.SetFault(mlxsim.None)
 	r.sim.SetAmbient(c(33.01))
-	r.flow.Probe()
+	r.Probe()
 	if st := r.want(OutOfService); st.OutOfService != OOSAmbient {
 		t.Fatalf("hot room: cause %q", st.OutOfService)
 	}
 	r.sim.SetAmbient(c(21.01))
-	r.flow.Probe()
+	r.Probe()
 	r.want(Idle)
 	if n := len(r.store.Screenings()); n != 0 {
 		t.Fatalf("probes stored %d screenings", n)
@@ -290,14 +290,14 @@ func TestIdleProbeFindsFaultAndRoom(t *testing.T) {
 
 func TestHotRoomDuringMeasurement(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
 	r.sim.SetAmbient(c(14.01))
 	r.measureWith(35.51)
 	if st := r.want(OutOfService); st.OutOfService != OOSAmbient {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
-	if rec := r.last(); rec.Decision != storage.DecisionRefer {
+	if rec := r.last(); rec.Decision != string(Refer) {
 		t.Fatalf("stored %s", rec.Decision)
 	}
 }
@@ -309,20 +309,20 @@ func TestStorageFailureNeverShowsTheDecision(t *testing.T) {
 	if st.Screen != OutOfService || st.OutOfService != OOSStorage {
 		t.Fatalf("screen %s (%s), want out of service for storage", st.Screen, st.OutOfService)
 	}
-	if st.Outcome == nil || st.Outcome.Decision != storage.DecisionRefer || st.Outcome.Reason != storage.ReasonStorage {
+	if st.Outcome == nil || st.Outcome.Decision != Refer || st.Outcome.Reason != ReasonStorage {
 		t.Fatalf("outcome %+v, want refer/storage", st.Outcome)
 	}
 	for _, s := range r.states {
-		if s.Screen == Decision {
+		if s.Screen == Decided {
 			t.Fatal("a decision that was not stored was shown")
 		}
 	}
-	r.flow.Probe() // storage trouble needs a person: a probe does not clear it
+	r.Probe() // storage trouble needs a person: a probe does not clear it
 	r.want(OutOfService)
 	r.store.FailAppend = nil
-	r.flow.OpenGuard()
-	r.flow.GuardLogin("Ona", "4826")
-	if err := r.flow.GuardBackInService(); err != nil {
+	r.OpenGuard()
+	r.GuardLogin("Ona", "4826")
+	if err := r.GuardBackInService(); err != nil {
 		t.Fatal(err)
 	}
 	r.want(Idle)
@@ -333,30 +333,30 @@ func TestClockNotSet(t *testing.T) {
 	if st := r.want(OutOfService); st.OutOfService != OOSClock {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
-	if err := r.flow.EnterCode("AB12CD"); err == nil {
+	if err := r.EnterCode("AB12CD"); err == nil {
 		t.Fatal("a code was judged on a wrong clock")
 	}
 	r.clk.Set(t0.AddDate(0, 1, 1)) // NTP caught up
-	r.flow.Probe()
+	r.Probe()
 	r.want(Idle)
 }
 
 func TestTimeoutsReturnToIdle(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.Start()
+	r.Start()
 	r.clk.Advance(DefaultConfig().InputTimeout / 2)
-	r.flow.Touch() // still typing
+	r.Touch() // still typing
 	r.clk.Advance(DefaultConfig().InputTimeout - time.Second)
-	r.flow.Tick()
+	r.Tick()
 	r.want(Code)
 	r.clk.Advance(2 * time.Second)
-	r.flow.Tick()
+	r.Tick()
 	r.want(Idle)
 
 	r.visit("AB12CD", 35.51)
-	r.want(Decision)
+	r.want(Decided)
 	r.clk.Advance(DefaultConfig().DecisionTime)
-	r.flow.Tick()
+	r.Tick()
 	r.want(Idle)
 }
 
@@ -365,27 +365,27 @@ func TestLanguage(t *testing.T) {
 	b, _ := r.store.Booking(context.Background(), "AB12CD")
 	b.Lang = "pl"
 	r.store.PutBooking(b)
-	if err := r.flow.SetLang("ru"); err != nil {
+	if err := r.SetLang("ru"); err != nil {
 		t.Fatal(err)
 	}
 	if st := r.flow.State(); st.Lang != "ru" {
 		t.Fatalf("lang %q", st.Lang)
 	}
-	if err := r.flow.SetLang("xx"); err == nil {
+	if err := r.SetLang("xx"); err == nil {
 		t.Fatal("unknown language accepted")
 	}
-	r.flow.EnterCode("AB12CD")
+	r.EnterCode("AB12CD")
 	if st := r.want(Symptoms); st.Lang != "pl" {
 		t.Fatalf("the booking's language did not switch the screens: %q", st.Lang)
 	}
-	r.flow.SetLang("en") // the visitor prefers English after all
-	r.flow.AnswerSymptoms(false)
+	r.SetLang("en") // the visitor prefers English after all
+	r.AnswerSymptoms(false)
 	if st := r.want(Measure); st.Lang != "en" {
 		t.Fatalf("lang %q after the visitor chose en", st.Lang)
 	}
 	r.measureWith(35.51)
 	r.clk.Advance(time.Minute)
-	r.flow.Tick()
+	r.Tick()
 	if st := r.want(Idle); st.Lang != "lt" {
 		t.Fatalf("Idle in %q, want the default lt", st.Lang)
 	}
@@ -395,23 +395,23 @@ func TestNextVisitorMayScanDuringDecision(t *testing.T) {
 	r := newRig(t, nil)
 	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Status: storage.StatusActive})
 	r.visit("AB12CD", 35.51)
-	r.want(Decision)
-	if err := r.flow.EnterCode("EF34GH"); err != nil {
+	r.want(Decided)
+	if err := r.EnterCode("EF34GH"); err != nil {
 		t.Fatal(err)
 	}
 	if st := r.want(Symptoms); st.Code != "EF34GH" {
 		t.Fatalf("code %q", st.Code)
 	}
-	if err := r.flow.EnterCode("AB12CD"); !errors.Is(err, ErrNotNow) {
+	if err := r.EnterCode("AB12CD"); !errors.Is(err, ErrNotNow) {
 		t.Fatalf("a scan in the middle of a visit: %v", err)
 	}
 }
 
 func TestNoForeheadAndUnstable(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
-	r.flow.Measure(context.Background())
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
+	r.Measure(context.Background())
 	if st := r.want(Measure); st.Notice != NoticeNoForehead {
 		t.Fatalf("notice %q", st.Notice)
 	}

@@ -1,9 +1,9 @@
 package kiosk
 
 import (
-	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"time"
@@ -44,284 +44,264 @@ const (
 	ClinicalMaxC = 43.0
 )
 
-// ErrChecking: a PIN is being checked; another waits for the answer.
-var ErrChecking = errors.New("a PIN is being checked")
-
-// OpenGuard shows the guard's PIN pad, from any screen. What was on screen
-// comes back when the guard closes; a measurement under way is abandoned
-// and starts again then.
-func (f *Flow) OpenGuard() error {
-	f.mu.Lock()
-	if f.st.Screen == GuardPIN || f.st.Screen == GuardMenu {
-		f.mu.Unlock()
-		return ErrNotNow
-	}
-	f.resume = f.st
-	f.guardSession++
-	f.abandonMeasureLocked()
-	now := f.clock.Now()
-	f.st = State{Seq: f.st.Seq, Screen: GuardPIN, Lang: f.st.Lang, Resume: f.resume.Screen, Until: now.Add(f.cfg.GuardTimeout)}
-	if now.Before(f.lockUntil) {
-		f.st.Notice, f.st.Until = NoticeLocked, f.lockUntil
-	}
-	f.commit()
-	return nil
-}
-
-// GuardNames lists the guards for the PIN screen.
-func (f *Flow) GuardNames() ([]string, error) {
-	gs, err := f.store.Guards(context.Background())
-	if err != nil {
-		return nil, err
-	}
-	names := make([]string, len(gs))
-	for i, g := range gs {
-		names[i] = g.Name
-	}
-	return names, nil
-}
-
-// GuardLogin checks a guard's PIN and opens the guard menu. A wrong PIN
-// returns an error matching storage.ErrBadPIN; MaxPINFails in a row lock
-// PIN entry (ErrLocked), longer with every further failure. One PIN is
-// checked at a time (ErrChecking), and an answer that comes after the PIN
-// pad closed is dropped. Every PIN checked is audited.
-func (f *Flow) GuardLogin(name, pin string) error {
-	f.mu.Lock()
-	switch {
-	case f.st.Screen != GuardPIN:
-		f.mu.Unlock()
-		return ErrNotNow
-	case f.pinChecking:
-		f.mu.Unlock()
-		return ErrChecking
-	}
-	if now := f.clock.Now(); now.Before(f.lockUntil) {
-		f.st.Notice, f.st.Until = NoticeLocked, f.lockUntil
-		f.commit()
-		return fmt.Errorf("%w until %s", ErrLocked, f.lockUntil.Format(time.TimeOnly))
-	}
-	session := f.guardSession
-	f.pinChecking = true
-	f.mu.Unlock()
-
-	g, err := f.store.VerifyGuardPIN(context.Background(), name, pin) // argon2id: deliberately slow, outside the lock
-
-	f.mu.Lock()
-	f.pinChecking = false
-	if f.st.Screen != GuardPIN || f.guardSession != session {
-		f.mu.Unlock()
-		return ErrNotNow
-	}
-	now := f.clock.Now()
-	switch {
-	case err == nil:
-		f.pinFails, f.lockUntil = 0, time.Time{}
-		v := f.guardVisitorLocked()
-		st := State{Seq: f.st.Seq, Screen: GuardMenu, Lang: f.st.Lang, Guard: g.Name, HasVisitor: v != nil,
-			Resume: f.resume.Screen, Until: now.Add(f.cfg.GuardTimeout)}
-		if v != nil {
-			st.Code = v.code
-		}
-		if f.auditLocked(g.Name, "guard.login", "") {
-			f.st = st
-		}
-	case errors.Is(err, storage.ErrBadPIN) || errors.Is(err, storage.ErrNotFound):
-		f.pinFails++
-		err = storage.ErrBadPIN // an unknown name gets the same answer
-		if !f.auditLocked(name, "guard.login_failed", fmt.Sprintf("failures=%d", f.pinFails)) {
-			break
-		}
-		f.st.Notice, f.st.Until = NoticeWrongPIN, now.Add(f.cfg.GuardTimeout)
-		if f.pinFails >= MaxPINFails {
-			d := lockFor(f.pinFails)
-			f.lockUntil = now.Add(d)
-			if f.auditLocked(name, "guard.lockout", fmt.Sprintf("failures=%d locked=%s", f.pinFails, d)) {
-				f.st.Notice, f.st.Until = NoticeLocked, f.lockUntil
-			}
-		}
-	default:
-		f.log.Error("guard PIN check failed", "err", err)
-	}
-	f.commit()
-	return err
-}
-
-// GuardClose leaves the guard screens for what was on screen before.
-func (f *Flow) GuardClose() error {
-	f.mu.Lock()
-	switch f.st.Screen {
-	case GuardMenu:
-		if !f.auditLocked(f.st.Guard, "guard.logout", "") {
-			f.commit()
-			return errors.New("the logout could not be audited: the kiosk is out of service")
-		}
-	case GuardPIN:
-	default:
-		f.mu.Unlock()
-		return ErrNotNow
-	}
-	f.closeGuardLocked()
-	f.commit()
-	return nil
-}
-
-// closeGuardLocked restores the screen the guard came from. Timed screens
-// get their time again; a measurement starts afresh.
-func (f *Flow) closeGuardLocked() {
-	r := f.resume
-	r.Seq = f.st.Seq
-	now := f.clock.Now()
-	switch r.Screen {
-	case Code, Symptoms:
-		r.Until = now.Add(f.cfg.InputTimeout)
-	case Retest:
-		r.Until = now.Add(f.cfg.Rule.RetestPause)
-	case Decision:
-		r.Until = now.Add(f.cfg.DecisionTime)
-	case Measure:
-		r.Progress, r.Until = sensor.Progress{}, time.Time{}
-	}
-	f.st = r
-	f.abandonMeasureLocked()
-}
-
-// guardVisitorFor checks that the guard menu is open and returns the
-// visitor to act for; with needVisitor, one there must be. f.mu is held.
-func (f *Flow) guardVisitorFor(needVisitor bool) (*visitor, error) {
-	if f.st.Screen != GuardMenu {
-		return nil, ErrNotNow
-	}
-	v := f.guardVisitorLocked()
-	if needVisitor && v == nil {
-		return nil, ErrNoVisitor
-	}
-	return v, nil
-}
-
-// GuardAdmit admits the current visitor for reason (one of AdmitReasons).
-func (f *Flow) GuardAdmit(reason string) error {
-	return f.guardDecide(storage.DecisionAdmit, reason, AdmitReasons, true)
-}
-
-// GuardDeny denies the current visitor for reason (one of DenyReasons).
-func (f *Flow) GuardDeny(reason string) error {
-	return f.guardDecide(storage.DecisionDeny, reason, DenyReasons, true)
-}
-
-// GuardWalkIn admits a visitor without a booking for reason (one of AdmitReasons).
-func (f *Flow) GuardWalkIn(reason string) error {
-	return f.guardDecide(storage.DecisionAdmit, reason, AdmitReasons, false)
-}
-
-func (f *Flow) guardDecide(decision, reason string, allowed []string, forVisitor bool) error {
+// checkGuardReason checks a guard's reason against the list it must be from.
+func checkGuardReason(reason string, allowed []string) error {
 	if !slices.Contains(allowed, reason) {
 		return fmt.Errorf("reason %q is not one of %v", reason, allowed)
 	}
-	f.mu.Lock()
-	v, err := f.guardVisitorFor(forVisitor)
-	if err != nil {
-		f.mu.Unlock()
-		return err
-	}
-	var last *reading
-	if forVisitor {
-		last = v.last
-	} else {
-		v = &visitor{}
-	}
-	f.decideForGuardLocked(v, decision, storage.ReasonGuard, last, decideOpts{consumes: true, override: reason})
-	f.commit()
 	return nil
 }
 
-// GuardClinical records a clinical-thermometer reading for the current
+// checkClinical checks a clinical reading; it also refuses NaN.
+func checkClinical(c float64) error {
+	if !(c >= ClinicalMinC && c <= ClinicalMaxC) {
+		return fmt.Errorf("clinical reading %.1f °C: want %.1f–%.1f", c, ClinicalMinC, ClinicalMaxC)
+	}
+	return nil
+}
+
+// guardEvent applies the guard's events and their continuations.
+func (s *stepper) guardEvent(ev Event) {
+	switch ev := ev.(type) {
+	case OpenGuard:
+		s.openGuard()
+	case GuardsListed:
+		if s.m.view.Screen == GuardPIN && ev.Session == s.m.guardSession {
+			s.m.view.Guards, s.m.view.GuardsErr = ev.Names, ""
+			if ev.Err != nil {
+				s.m.view.GuardsErr = ev.Err.Error()
+			}
+		}
+	case GuardLogin:
+		s.guardLogin(ev)
+	case PINChecked:
+		s.pinChecked(ev)
+	case guardIn:
+		s.guardIn(ev.Guard)
+	case pinWrong:
+		s.pinWrong(ev.Name)
+	case pinLocked:
+		s.m.view.Notice, s.m.view.Until = NoticeLocked, s.m.lockUntil
+	case GuardClose:
+		switch s.m.view.Screen {
+		case GuardMenu:
+			s.audit(s.m.view.Guard, "guard.logout", "", closeGuard{})
+		case GuardPIN:
+			s.closeGuard()
+		default:
+			s.refuse(ErrNotNow)
+		}
+	case closeGuard:
+		s.closeGuard()
+	case GuardAdmit:
+		s.guardDecide(Admit, ev.Reason, AdmitReasons, true)
+	case GuardDeny:
+		s.guardDecide(Deny, ev.Reason, DenyReasons, true)
+	case GuardWalkIn:
+		s.guardDecide(Admit, ev.Reason, AdmitReasons, false)
+	case GuardClinical:
+		s.guardClinical(ev.C)
+	case GuardOutOfService:
+		if s.onGuardMenu() {
+			s.audit(s.m.view.Guard, "kiosk.out_of_service", "", goOutOfSvc{Cause: OOSGuard})
+		}
+	case goOutOfSvc:
+		s.outOfService(ev.Cause)
+	case GuardBackInService:
+		if s.onGuardMenu() {
+			s.m.storageBroken = false // the guard says it is fixed; the audit entry is the first test
+			s.audit(s.m.view.Guard, "kiosk.in_service", "was="+s.m.resume.OutOfService, backInService{})
+		}
+	case backInService:
+		s.m.returnOOS = ""
+		s.toIdle()
+	default:
+		panic(fmt.Sprintf("BUG: step has no case for %T", ev))
+	}
+}
+
+// openGuard shows the guard's PIN pad, from any screen. What was on screen
+// comes back when the guard closes; a measurement under way is abandoned
+// and starts again then.
+func (s *stepper) openGuard() {
+	if sc := s.m.view.Screen; sc == GuardPIN || sc == GuardMenu {
+		s.refuse(ErrNotNow)
+		return
+	}
+	s.m.resume = s.m.view
+	s.m.guardSession++
+	s.abandonMeasure()
+	s.m.view = State{Seq: s.m.view.Seq, Screen: GuardPIN, Lang: s.m.view.Lang, Resume: s.m.resume.Screen, Until: s.at.Add(s.m.cfg.GuardTimeout)}
+	if s.at.Before(s.m.lockUntil) {
+		s.m.view.Notice, s.m.view.Until = NoticeLocked, s.m.lockUntil
+	}
+	s.emit(ListGuards{Session: s.m.guardSession})
+}
+
+// guardLogin asks for a guard's PIN to be checked. MaxPINFails wrong ones in
+// a row lock PIN entry, longer with every further failure. One PIN is
+// checked at a time, and an answer that comes after the PIN pad closed is
+// dropped. Every PIN checked is audited.
+func (s *stepper) guardLogin(ev GuardLogin) {
+	switch {
+	case s.m.view.Screen != GuardPIN:
+		s.refuse(ErrNotNow)
+		return
+	case s.m.pinChecking:
+		s.refuse(ErrChecking)
+		return
+	}
+	if s.at.Before(s.m.lockUntil) {
+		s.m.view.Notice, s.m.view.Until = NoticeLocked, s.m.lockUntil
+		s.refuse(fmt.Errorf("%w until %s", ErrLocked, s.m.lockUntil.Format(time.TimeOnly)))
+		return
+	}
+	s.m.pinChecking = true
+	s.emit(CheckPIN{Session: s.m.guardSession, Name: ev.Name, PIN: ev.PIN})
+}
+
+func (s *stepper) pinChecked(ev PINChecked) {
+	s.m.pinChecking = false
+	if s.m.view.Screen != GuardPIN || s.m.guardSession != ev.Session {
+		s.refuse(ErrNotNow) // the pad closed meanwhile
+		return
+	}
+	switch err := ev.Err; {
+	case err == nil:
+		s.m.pinFails, s.m.lockUntil = 0, time.Time{}
+		s.audit(ev.Guard, "guard.login", "", guardIn{Guard: ev.Guard})
+	case errors.Is(err, storage.ErrBadPIN) || errors.Is(err, storage.ErrNotFound):
+		s.m.pinFails++ // an unknown name gets the same answer as a wrong PIN
+		s.audit(ev.Name, "guard.login_failed", fmt.Sprintf("failures=%d", s.m.pinFails), pinWrong{Name: ev.Name})
+		s.refuse(ErrBadPIN)
+	default:
+		s.log(slog.LevelError, "guard PIN check failed", "err", err)
+		s.m.view.Notice, s.m.view.Detail = NoticeError, err.Error()
+		s.refuse(err)
+	}
+}
+
+// guardIn opens the guard menu for guard.
+func (s *stepper) guardIn(guard string) {
+	v, ok := s.guardVisitor()
+	st := State{Seq: s.m.view.Seq, Screen: GuardMenu, Lang: s.m.view.Lang, Guard: guard, HasVisitor: ok,
+		Resume: s.m.resume.Screen, Until: s.at.Add(s.m.cfg.GuardTimeout)}
+	if ok {
+		st.Code = v.code
+	}
+	s.m.view = st
+}
+
+// pinWrong says the PIN was wrong and locks PIN entry after too many.
+func (s *stepper) pinWrong(name string) {
+	s.m.view.Notice, s.m.view.Until = NoticeWrongPIN, s.at.Add(s.m.cfg.GuardTimeout)
+	if s.m.pinFails >= MaxPINFails {
+		d := lockFor(s.m.pinFails)
+		s.m.lockUntil = s.at.Add(d)
+		s.audit(name, "guard.lockout", fmt.Sprintf("failures=%d locked=%s", s.m.pinFails, d), pinLocked{})
+	}
+}
+
+// closeGuard restores the screen the guard came from. Timed screens get
+// their time again; a measurement starts afresh.
+func (s *stepper) closeGuard() {
+	r := s.m.resume
+	r.Seq = s.m.view.Seq
+	cfg := s.m.cfg
+	switch r.Screen {
+	case Code, Symptoms:
+		r.Until = s.at.Add(cfg.InputTimeout)
+	case Retest:
+		r.Until = s.at.Add(cfg.Rule.RetestPause)
+	case Decided:
+		r.Until = s.at.Add(cfg.DecisionTime)
+	case Measure:
+		r.Progress, r.Until = sensor.Progress{}, time.Time{}
+	}
+	s.m.view = r
+	s.abandonMeasure()
+}
+
+// guardVisitor is the visitor a guard acts for: the one on screen, or the
+// one who left it less than GuardRecall ago.
+func (s *stepper) guardVisitor() (visitor, bool) {
+	if s.m.v.here && s.m.v.code != "" {
+		return s.m.v, true
+	}
+	if s.m.last.here && s.at.Sub(s.m.lastAt) <= GuardRecall {
+		return s.m.last, true
+	}
+	return visitor{}, false
+}
+
+// onGuardMenu reports whether the guard menu is open, and refuses the
+// event if not.
+func (s *stepper) onGuardMenu() bool {
+	if s.m.view.Screen != GuardMenu {
+		s.refuse(ErrNotNow)
+		return false
+	}
+	return true
+}
+
+func (s *stepper) guardDecide(decision Decision, reason string, allowed []string, forVisitor bool) {
+	if err := checkGuardReason(reason, allowed); err != nil {
+		s.refuse(err)
+		return
+	}
+	if !s.onGuardMenu() {
+		return
+	}
+	v, ok := s.guardVisitor()
+	var last *reading
+	switch {
+	case forVisitor && !ok:
+		s.m.view.Notice, s.m.view.Detail = NoticeError, ErrNoVisitor.Error()
+		s.refuse(ErrNoVisitor)
+		return
+	case forVisitor:
+		last = v.last
+	default:
+		v = visitor{}
+	}
+	s.decideForGuard(v, decision, ReasonGuard, last, decideOpts{consumes: true, override: reason})
+}
+
+// guardClinical records a clinical-thermometer reading for the current
 // visitor, or a walk-in with nobody at the kiosk; the standards want a
 // clinical reading to confirm an elevated skin reading. Above the threshold
 // it denies for fever. Otherwise it admits, unless the visitor was refused
 // for something a temperature cannot change (symptoms, the booking): then
 // the refusal stands, with the reading on record.
-func (f *Flow) GuardClinical(c float64) error {
-	if !(c >= ClinicalMinC && c <= ClinicalMaxC) { // also refuses NaN
-		return fmt.Errorf("clinical reading %.1f °C: want %.1f–%.1f", c, ClinicalMinC, ClinicalMaxC)
+func (s *stepper) guardClinical(c float64) {
+	if err := checkClinical(c); err != nil {
+		s.refuse(err)
+		return
 	}
 	c = math.Round(c*10) / 10
-	f.mu.Lock()
-	v, err := f.guardVisitorFor(false)
-	if err != nil {
-		f.mu.Unlock()
-		return err
+	if !s.onGuardMenu() {
+		return
 	}
-	if v == nil {
-		v = &visitor{}
-	}
-	decision, reason := storage.DecisionAdmit, storage.ReasonOK
+	v, _ := s.guardVisitor()
+	decision, reason := Admit, ReasonOK
 	switch {
-	case f.cfg.Rule.Fever(TenthsOf(c)):
-		decision, reason = storage.DecisionDeny, storage.ReasonFever
+	case s.m.cfg.Rule.Fever(TenthsOf(c)):
+		decision, reason = Deny, ReasonFever
 	case v.blocked != "":
-		decision, reason = storage.DecisionDeny, v.blocked
+		decision, reason = Deny, v.blocked
 	}
-	f.decideForGuardLocked(v, decision, reason, v.last, decideOpts{consumes: true, clinical: &c})
-	f.commit()
-	return nil
+	s.decideForGuard(v, decision, reason, v.last, decideOpts{consumes: true, clinical: &c})
 }
 
-// decideForGuardLocked stores and shows the guard's decision for v. Storage
+// decideForGuard stores and shows the guard's decision for v. Storage
 // audits it in the screening's own transaction. A kiosk the guard found out
 // of service goes back out of service after the decision has been shown.
-func (f *Flow) decideForGuardLocked(v *visitor, decision, reason string, rd *reading, o decideOpts) {
-	o.guard = f.st.Guard
-	if f.resume.Screen == OutOfService {
-		f.returnOOS = f.resume.OutOfService
+func (s *stepper) decideForGuard(v visitor, decision Decision, reason Reason, rd *reading, o decideOpts) {
+	o.guard = s.m.view.Guard
+	if s.m.resume.Screen == OutOfService {
+		s.m.returnOOS = s.m.resume.OutOfService
 	}
-	f.v, f.last = v, nil
-	f.decideLocked(decision, reason, rd, o)
-}
-
-// GuardOutOfService takes the kiosk out of service.
-func (f *Flow) GuardOutOfService() error {
-	f.mu.Lock()
-	if _, err := f.guardVisitorFor(false); err != nil {
-		f.mu.Unlock()
-		return err
-	}
-	if f.auditLocked(f.st.Guard, "kiosk.out_of_service", "") {
-		f.outOfService(OOSGuard)
-	}
-	f.commit()
-	return nil
-}
-
-// GuardBackInService puts the kiosk back on Idle, whatever took it out of
-// service (after a storage failure: once the disk is fixed); if the sensor
-// or the room is still wrong the next probe says so.
-func (f *Flow) GuardBackInService() error {
-	f.mu.Lock()
-	if _, err := f.guardVisitorFor(false); err != nil {
-		f.mu.Unlock()
-		return err
-	}
-	was := f.resume.OutOfService
-	f.storageBroken = false // the guard says it is fixed; the audit entry below is the first test
-	if !f.auditLocked(f.st.Guard, "kiosk.in_service", "was="+was) {
-		f.commit()
-		return errors.New("the audit log cannot be written: the kiosk stays out of service")
-	}
-	f.returnOOS = ""
-	f.toIdle()
-	f.commit()
-	return nil
-}
-
-// auditLocked appends to the audit log and reports whether it could. If it
-// could not, storage is broken and the kiosk goes out of service.
-func (f *Flow) auditLocked(actor, action, detail string) bool {
-	if _, err := f.store.Audit(context.Background(), actor, action, detail); err != nil {
-		f.log.Error("audit entry not stored", "action", action, "err", err)
-		f.storageBroken = true
-		f.outOfService(OOSStorage)
-		return false
-	}
-	return true
+	v.here = true
+	s.m.v, s.m.last = v, visitor{}
+	s.decide(decision, reason, rd, o)
 }

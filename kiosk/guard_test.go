@@ -13,10 +13,10 @@ import (
 
 func (r *rig) login() {
 	r.t.Helper()
-	if err := r.flow.OpenGuard(); err != nil {
+	if err := r.OpenGuard(); err != nil {
 		r.t.Fatal(err)
 	}
-	if err := r.flow.GuardLogin("Ona", "4826"); err != nil {
+	if err := r.GuardLogin("Ona", "4826"); err != nil {
 		r.t.Fatal(err)
 	}
 	r.want(GuardMenu)
@@ -25,18 +25,18 @@ func (r *rig) login() {
 func TestGuardOverridesAFeverDenial(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Rule.Retest = false })
 	r.visit("AB12CD", 36.51)
-	r.outcome(storage.DecisionDeny, storage.ReasonFever)
+	r.outcome(Deny, ReasonFever)
 	r.login()
-	if st := r.flow.State(); !st.HasVisitor || st.Guard != "Ona" || st.Resume != Decision {
+	if st := r.flow.State(); !st.HasVisitor || st.Guard != "Ona" || st.Resume != Decided {
 		t.Fatalf("guard menu %+v", st)
 	}
-	if err := r.flow.GuardAdmit("nonsense"); err == nil {
+	if err := r.GuardAdmit("nonsense"); err == nil {
 		t.Fatal("a reason outside the list was accepted")
 	}
-	if err := r.flow.GuardAdmit("clinical_normal"); err != nil {
+	if err := r.GuardAdmit("clinical_normal"); err != nil {
 		t.Fatal(err)
 	}
-	out := r.outcome(storage.DecisionAdmit, storage.ReasonGuard)
+	out := r.outcome(Admit, ReasonGuard)
 	rec := r.last()
 	if out.Guard != "Ona" || rec.Guard != "Ona" || rec.OverrideReason != "clinical_normal" || rec.Code != "AB12CD" ||
 		rec.ShownC == nil || *rec.ShownC != 38.0 {
@@ -52,23 +52,23 @@ func TestGuardOverridesAFeverDenial(t *testing.T) {
 
 func TestGuardDenyAndClinical(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
+	r.EnterCode("AB12CD")
 	r.login()
-	if err := r.flow.GuardDeny("no_mask"); err != nil {
+	if err := r.GuardDeny("no_mask"); err != nil {
 		t.Fatal(err)
 	}
-	r.outcome(storage.DecisionDeny, storage.ReasonGuard)
+	r.outcome(Deny, ReasonGuard)
 
 	for _, tt := range []struct {
 		c        float64
-		decision string
-		reason   string
-	}{{37.3, storage.DecisionAdmit, storage.ReasonOK}, {37.8, storage.DecisionDeny, storage.ReasonFever}} {
+		decision Decision
+		reason   Reason
+	}{{37.3, Admit, ReasonOK}, {37.8, Deny, ReasonFever}} {
 		r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Status: storage.StatusActive})
-		r.flow.EnterCode("AB12CD")
-		r.flow.AnswerSymptoms(false)
+		r.EnterCode("AB12CD")
+		r.AnswerSymptoms(false)
 		r.login()
-		if err := r.flow.GuardClinical(tt.c); err != nil {
+		if err := r.GuardClinical(tt.c); err != nil {
 			t.Fatal(err)
 		}
 		r.outcome(tt.decision, tt.reason)
@@ -76,12 +76,12 @@ func TestGuardDenyAndClinical(t *testing.T) {
 			t.Fatalf("clinical record %+v", rec)
 		}
 		a := r.store.AuditLog()
-		if e := a[len(a)-1]; e.Actor != "Ona" || e.Action != "guard."+tt.decision || !strings.Contains(e.Detail, fmt.Sprintf("clinical %.1f °C", tt.c)) {
+		if e := a[len(a)-1]; e.Actor != "Ona" || e.Action != "guard."+string(tt.decision) || !strings.Contains(e.Detail, fmt.Sprintf("clinical %.1f °C", tt.c)) {
 			t.Fatalf("audit of a clinical reading: %+v", e)
 		}
 	}
 	r.login()
-	if err := r.flow.GuardClinical(45); err == nil {
+	if err := r.GuardClinical(45); err == nil {
 		t.Fatal("a clinical reading of 45 °C was accepted")
 	}
 }
@@ -92,13 +92,13 @@ func TestGuardWalkIn(t *testing.T) {
 	if st := r.flow.State(); st.HasVisitor {
 		t.Fatal("a visitor on an idle kiosk")
 	}
-	if err := r.flow.GuardAdmit("staff"); !errors.Is(err, ErrNoVisitor) {
+	if err := r.GuardAdmit("staff"); !errors.Is(err, ErrNoVisitor) {
 		t.Fatalf("admit with nobody there: %v", err)
 	}
-	if err := r.flow.GuardWalkIn("booking_confirmed"); err != nil {
+	if err := r.GuardWalkIn("booking_confirmed"); err != nil {
 		t.Fatal(err)
 	}
-	r.outcome(storage.DecisionAdmit, storage.ReasonGuard)
+	r.outcome(Admit, ReasonGuard)
 	if rec := r.last(); rec.Code != "" || rec.BookingUsed || rec.OverrideReason != "booking_confirmed" {
 		t.Fatalf("walk-in record %+v", rec)
 	}
@@ -109,30 +109,30 @@ func TestGuardWalkIn(t *testing.T) {
 
 func TestGuardPINLockoutGrows(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.OpenGuard()
+	r.OpenGuard()
 	for i := 1; i < MaxPINFails; i++ {
-		if err := r.flow.GuardLogin("Ona", "1111"); !errors.Is(err, storage.ErrBadPIN) {
+		if err := r.GuardLogin("Ona", "1111"); !errors.Is(err, storage.ErrBadPIN) {
 			t.Fatalf("wrong PIN %d: %v", i, err)
 		}
 		if st := r.want(GuardPIN); st.Notice != NoticeWrongPIN {
 			t.Fatalf("notice %q", st.Notice)
 		}
 	}
-	r.flow.GuardLogin("Nobody", "4826") // an unknown name counts too
+	r.GuardLogin("Nobody", "4826") // an unknown name counts too
 	st := r.want(GuardPIN)
 	if st.Notice != NoticeLocked || !st.Until.Equal(r.clk.Now().Add(LockBase)) {
 		t.Fatalf("after %d failures: notice %q until %v", MaxPINFails, st.Notice, st.Until)
 	}
-	if err := r.flow.GuardLogin("Ona", "4826"); !errors.Is(err, ErrLocked) {
+	if err := r.GuardLogin("Ona", "4826"); !errors.Is(err, ErrLocked) {
 		t.Fatalf("the right PIN during the lockout: %v", err)
 	}
 	r.clk.Advance(LockBase)
-	r.flow.GuardLogin("Ona", "0000")
+	r.GuardLogin("Ona", "0000")
 	if st := r.flow.State(); !st.Until.Equal(r.clk.Now().Add(2 * LockBase)) {
 		t.Fatalf("the sixth failure locks until %v, want twice as long", st.Until)
 	}
 	r.clk.Advance(2 * LockBase)
-	if err := r.flow.GuardLogin("Ona", "4826"); err != nil {
+	if err := r.GuardLogin("Ona", "4826"); err != nil {
 		t.Fatal(err)
 	}
 	a := actions(r.store)
@@ -143,9 +143,9 @@ func TestGuardPINLockoutGrows(t *testing.T) {
 		t.Fatalf("audit %v", a)
 	}
 	// A success resets the count.
-	r.flow.GuardClose()
-	r.flow.OpenGuard()
-	r.flow.GuardLogin("Ona", "1111")
+	r.GuardClose()
+	r.OpenGuard()
+	r.GuardLogin("Ona", "1111")
 	if st := r.flow.State(); st.Notice != NoticeWrongPIN {
 		t.Fatalf("first failure after a success: %q", st.Notice)
 	}
@@ -154,16 +154,16 @@ func TestGuardPINLockoutGrows(t *testing.T) {
 func TestGuardOutOfServiceAndBack(t *testing.T) {
 	r := newRig(t, nil)
 	r.login()
-	if err := r.flow.GuardOutOfService(); err != nil {
+	if err := r.GuardOutOfService(); err != nil {
 		t.Fatal(err)
 	}
 	if st := r.want(OutOfService); st.OutOfService != OOSGuard {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
-	r.flow.Probe() // a healthy sensor does not override the guard
+	r.Probe() // a healthy sensor does not override the guard
 	r.want(OutOfService)
 	r.login()
-	r.flow.GuardBackInService()
+	r.GuardBackInService()
 	r.want(Idle)
 	a := actions(r.store)
 	if !slices.Contains(a, "Ona kiosk.out_of_service") || !slices.Contains(a, "Ona kiosk.in_service") {
@@ -173,28 +173,28 @@ func TestGuardOutOfServiceAndBack(t *testing.T) {
 
 func TestGuardInterruptsMeasurementAndReturns(t *testing.T) {
 	r := newRig(t, nil)
-	r.flow.EnterCode("AB12CD")
-	r.flow.AnswerSymptoms(false)
-	r.flow.OpenGuard()
+	r.EnterCode("AB12CD")
+	r.AnswerSymptoms(false)
+	r.OpenGuard()
 	if st := r.want(GuardPIN); st.Resume != Measure {
 		t.Fatalf("resume %s", st.Resume)
 	}
-	if err := r.flow.Measure(context.Background()); err != nil || len(r.store.Screenings()) != 0 {
+	if err := r.Measure(context.Background()); err != nil || len(r.store.Screenings()) != 0 {
 		t.Fatal("a measurement ran behind the guard's PIN pad")
 	}
-	r.flow.GuardClose()
+	r.GuardClose()
 	if st := r.want(Measure); st.Code != "AB12CD" {
 		t.Fatalf("code %q after the guard closed", st.Code)
 	}
 	r.measureWith(35.51)
-	r.outcome(storage.DecisionAdmit, storage.ReasonOK)
+	r.outcome(Admit, ReasonOK)
 }
 
 func TestGuardScreensTimeOut(t *testing.T) {
 	r := newRig(t, nil)
 	r.login()
 	r.clk.Advance(DefaultConfig().GuardTimeout)
-	r.flow.Tick()
+	r.Tick()
 	r.want(Idle)
 	if a := actions(r.store); a[len(a)-1] != "Ona guard.logout" {
 		t.Fatalf("audit %v", a)
@@ -204,17 +204,19 @@ func TestGuardScreensTimeOut(t *testing.T) {
 func TestAuditFailureStopsTheKiosk(t *testing.T) {
 	r := newRig(t, nil)
 	r.store.FailAudit = errDiskFull
-	r.flow.OpenGuard()
-	r.flow.GuardLogin("Ona", "4826")
+	r.OpenGuard()
+	r.GuardLogin("Ona", "4826")
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
 }
 
+// The PIN pad's state carries the guards' names: the screen never reads
+// them from the disk itself.
 func TestGuardNames(t *testing.T) {
 	r := newRig(t, nil)
-	names, err := r.flow.GuardNames()
-	if err != nil || !slices.Equal(names, []string{"Ona"}) {
-		t.Fatalf("%v %v", names, err)
+	r.OpenGuard()
+	if st := r.want(GuardPIN); !slices.Equal(st.Guards, []string{"Ona"}) || st.GuardsErr != "" {
+		t.Fatalf("guards %v (%q)", st.Guards, st.GuardsErr)
 	}
 }

@@ -11,8 +11,7 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/clock"
-	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
+	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 	"github.com/thermogate/thermogate/storage/storagetest"
@@ -37,8 +36,10 @@ func c(deg float64) physic.Temperature {
 	return physic.ZeroCelsius + physic.Temperature(math.Round(deg*1e9))
 }
 
-// rig is a flow on the real driver and the simulator, a memStore, and a
-// virtual clock: every test runs the code the kiosk runs, in microseconds.
+// rig is a flow on the real driver and the simulator, the in-memory store
+// (to make the disk fail on demand) and a virtual clock: every test runs
+// the code the kiosk runs, in microseconds, events applied on the test's
+// goroutine.
 type rig struct {
 	t      testing.TB
 	clk    *clock.Virtual
@@ -53,15 +54,11 @@ func newRig(t testing.TB, mod func(*Config)) *rig {
 	t.Helper()
 	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
 	r.store.PutGuard("Ona", "4826")
-	r.sim = mlxsim.New(&mlxsim.Opts{Clock: r.clk, Ambient: c(22.01)})
-	dev, err := mlx90614.New(r.sim, nil)
+	rg, s, err := hw.Simulated(mlxsim.Opts{Clock: r.clk, Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sensor.NewSampler(dev, nil, r.clk, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	r.sim = rg.Sim
 	cfg := DefaultConfig()
 	cfg.Location = vilnius
 	if mod != nil {
@@ -91,12 +88,12 @@ func (r *rig) want(s Screen) State {
 	return st
 }
 
-// forehead puts a forehead reading obj in front of the sensor, arriving
+// measureWith puts a forehead reading obj in front of the sensor, arriving
 // 1 s after now, and measures.
 func (r *rig) measureWith(obj float64) {
 	r.t.Helper()
 	r.sim.Schedule(mlxsim.Visit{Arrive: r.clk.Now().Add(time.Second), Object: c(obj)})
-	if err := r.flow.Measure(context.Background()); err != nil {
+	if err := r.Measure(context.Background()); err != nil {
 		r.t.Fatal(err)
 	}
 	r.sim.Remove()
@@ -105,10 +102,10 @@ func (r *rig) measureWith(obj float64) {
 // visit enters the code, answers no to symptoms and measures obj.
 func (r *rig) visit(code string, obj float64) State {
 	r.t.Helper()
-	if err := r.flow.EnterCode(code); err != nil {
+	if err := r.EnterCode(code); err != nil {
 		r.t.Fatalf("EnterCode(%q): %v", code, err)
 	}
-	if err := r.flow.AnswerSymptoms(false); err != nil {
+	if err := r.AnswerSymptoms(false); err != nil {
 		r.t.Fatalf("AnswerSymptoms: %v", err)
 	}
 	r.measureWith(obj)
@@ -124,17 +121,62 @@ func (r *rig) last() storage.Screening {
 	return recs[len(recs)-1]
 }
 
-func (r *rig) outcome(decision, reason string) *Outcome {
+func (r *rig) outcome(decision Decision, reason Reason) *Outcome {
 	r.t.Helper()
-	st := r.want(Decision)
+	st := r.want(Decided)
 	if st.Outcome.Decision != decision || st.Outcome.Reason != reason {
 		r.t.Fatalf("outcome %s/%s, want %s/%s", st.Outcome.Decision, st.Outcome.Reason, decision, reason)
 	}
 	rec := r.last()
-	if rec.Decision != decision || rec.Reason != reason || rec.ID != st.Outcome.ScreeningID {
+	if rec.Decision != string(decision) || rec.Reason != string(reason) || rec.ID != st.Outcome.ScreeningID {
 		r.t.Fatalf("stored %s/%s id %d, shown %s/%s id %d", rec.Decision, rec.Reason, rec.ID, decision, reason, st.Outcome.ScreeningID)
 	}
 	return st.Outcome
 }
 
 var errDiskFull = errors.New("write thermogate.db: no space left on device")
+
+// The rig's events: each is applied at once, on the test's goroutine, with
+// everything it leads to but a measurement (see Measure), and returns the
+// flow's refusal, if any.
+
+func (r *rig) do(ev Event) error                 { return r.flow.Do(context.Background(), ev) }
+func (r *rig) Start() error                      { return r.do(Start{}) }
+func (r *rig) Touch() error                      { return r.do(Touch{}) }
+func (r *rig) SetLang(l Lang) error              { return r.do(SetLang{Lang: l}) }
+func (r *rig) Cancel() error                     { return r.do(Cancel{}) }
+func (r *rig) EnterCode(raw string) error        { return r.do(EnterCode{Raw: raw}) }
+func (r *rig) AnswerSymptoms(yes bool) error     { return r.do(AnswerSymptoms{Yes: yes}) }
+func (r *rig) OpenGuard() error                  { return r.do(OpenGuard{}) }
+func (r *rig) GuardLogin(name, pin string) error { return r.do(GuardLogin{Name: name, PIN: pin}) }
+func (r *rig) GuardClose() error                 { return r.do(GuardClose{}) }
+func (r *rig) GuardAdmit(reason string) error    { return r.do(GuardAdmit{Reason: reason}) }
+func (r *rig) GuardDeny(reason string) error     { return r.do(GuardDeny{Reason: reason}) }
+func (r *rig) GuardWalkIn(reason string) error   { return r.do(GuardWalkIn{Reason: reason}) }
+func (r *rig) GuardClinical(c float64) error     { return r.do(GuardClinical{C: c}) }
+func (r *rig) GuardOutOfService() error          { return r.do(GuardOutOfService{}) }
+func (r *rig) GuardBackInService() error         { return r.do(GuardBackInService{}) }
+func (r *rig) Tick() error                       { return r.do(Tick{}) }
+func (r *rig) Probe() error                      { return r.do(ProbeDue{}) }
+
+// Measure takes the reading the flow waits for, as the sensor gives it now.
+func (r *rig) Measure(ctx context.Context) error { return r.flow.Measure(ctx) }
+
+// effect returns the first effect of type T in effs.
+func effect[T Effect](effs []Effect) (T, bool) {
+	for _, e := range effs {
+		if x, ok := e.(T); ok {
+			return x, true
+		}
+	}
+	var zero T
+	return zero, false
+}
+
+// refusal is the error of the first Refused in effs, or nil.
+func refusal(effs []Effect) error {
+	if r, ok := effect[Refused](effs); ok {
+		return r.Err
+	}
+	return nil
+}

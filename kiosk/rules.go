@@ -1,7 +1,3 @@
-// Package kiosk is the screening flow as a state machine with no GUI: the
-// booking check, the fever rule, measurement attempts and retests, guard
-// overrides, and when the kiosk must stop screening. The touchscreen, the
-// headless daemon and `thermogate simulate` all drive the same Flow.
 package kiosk
 
 import (
@@ -15,18 +11,19 @@ import (
 	"github.com/thermogate/thermogate/storage"
 )
 
-// Rule is the screening rule in force.
+// Rule is the screening rule in force. Its TOML keys are the [rule]
+// section of the configuration file.
 type Rule struct {
-	ThresholdC    float64       // shown temperature above this is fever; the threshold itself passes
-	Retest        bool          // a first fever reading asks for one retest
-	RetestBandC   float64       // readings within this far below the threshold also retest; 0 for none
-	RetestPause   time.Duration // pause before the retest
-	PlausibleMinC float64       // shown below this: not a forehead, or too far; measure again
-	PlausibleMaxC float64       // shown above this: an anomaly; measure again
-	AmbientMinC   float64       // room colder than this: out of service
-	AmbientMaxC   float64       // room warmer than this: out of service
-	MaxAttempts   int           // failed measurements before the guard is called
-	Symptoms      bool          // ask the symptoms question
+	ThresholdC    float64       `toml:"threshold_c"`       // shown temperature above this is fever; the threshold itself passes
+	Retest        bool          `toml:"retest"`            // a first fever reading asks for one retest
+	RetestBandC   float64       `toml:"retest_band_c"`     // readings within this far below the threshold also retest; 0 for none
+	RetestPause   time.Duration `toml:"retest_pause"`      // pause before the retest
+	PlausibleMinC float64       `toml:"plausible_min_c"`   // shown below this: not a forehead, or too far; measure again
+	PlausibleMaxC float64       `toml:"plausible_max_c"`   // shown above this: an anomaly; measure again
+	AmbientMinC   float64       `toml:"ambient_min_c"`     // room colder than this: out of service
+	AmbientMaxC   float64       `toml:"ambient_max_c"`     // room warmer than this: out of service
+	MaxAttempts   int           `toml:"max_attempts"`      // failed measurements before the guard is called
+	Symptoms      bool          `toml:"symptoms_question"` // ask the symptoms question
 }
 
 // DefaultRule is the office's rule: above 37.3 °C is fever.
@@ -134,9 +131,9 @@ func (r Rule) ambientOK(t physic.Temperature) bool {
 
 // BookingRules is when a booking admits.
 type BookingRules struct {
-	EarlyMin int  // minutes before the slot start a visitor may enter
-	LateMin  int  // minutes after the slot start a visitor may still enter
-	Reentry  bool // a booking already used today may be used again
+	EarlyMin int  `toml:"early_min"` // minutes before the slot start a visitor may enter
+	LateMin  int  `toml:"late_min"`  // minutes after the slot start a visitor may still enter
+	Reentry  bool `toml:"reentry"`   // a booking already used today may be used again
 }
 
 // DefaultBookingRules: a quarter of an hour either side, one entry.
@@ -158,22 +155,22 @@ func (b BookingRules) Validate() error {
 // it does not: cancelled, already_used, then the window: inside it is ok
 // (even across midnight); outside it, not_today when the slot is on another
 // day in loc, else too_early or too_late.
-func (b BookingRules) CheckBooking(bk storage.Booking, now time.Time, loc *time.Location) string {
+func (b BookingRules) CheckBooking(bk storage.Booking, now time.Time, loc *time.Location) Reason {
 	opens := bk.Start.Add(-time.Duration(b.EarlyMin) * time.Minute)
 	closes := bk.Start.Add(time.Duration(b.LateMin) * time.Minute)
 	switch {
 	case bk.Status == storage.StatusCancelled:
-		return storage.ReasonCancelled
+		return ReasonCancelled
 	case !bk.UsedAt.IsZero() && !b.Reentry:
-		return storage.ReasonUsed
+		return ReasonUsed
 	case !now.Before(opens) && !now.After(closes):
-		return storage.ReasonOK
+		return ReasonOK
 	case !sameDay(bk.Start, now, loc):
-		return storage.ReasonNotToday
+		return ReasonNotToday
 	case now.Before(opens):
-		return storage.ReasonTooEarly
+		return ReasonTooEarly
 	}
-	return storage.ReasonTooLate
+	return ReasonTooLate
 }
 
 func sameDay(a, b time.Time, loc *time.Location) bool {

@@ -72,20 +72,20 @@ func TestCheckBooking(t *testing.T) {
 		name string
 		bk   storage.Booking
 		now  time.Time
-		want string
+		want Reason
 	}{
-		{"on time", slot, t0, storage.ReasonOK},
-		{"earliest", slot, t0.Add(-15 * time.Minute), storage.ReasonOK},
-		{"a second too early", slot, t0.Add(-15*time.Minute - time.Second), storage.ReasonTooEarly},
-		{"latest", slot, t0.Add(15 * time.Minute), storage.ReasonOK},
-		{"a second too late", slot, t0.Add(15*time.Minute + time.Second), storage.ReasonTooLate},
-		{"tomorrow", tomorrow, t0, storage.ReasonNotToday},
-		{"used", used, t0, storage.ReasonUsed},
-		{"cancelled", cancelled, t0, storage.ReasonCancelled},
-		{"cancelled beats not today", cancelledTomorrow, t0, storage.ReasonCancelled},
-		{"late window across midnight", lateEvening, time.Date(2026, 11, 25, 0, 5, 0, 0, vilnius), storage.ReasonOK},
-		{"after midnight, outside the window", lateEvening, time.Date(2026, 11, 25, 0, 30, 0, 0, vilnius), storage.ReasonNotToday},
-		{"used beats the window", used, t0.Add(-time.Hour), storage.ReasonUsed},
+		{"on time", slot, t0, ReasonOK},
+		{"earliest", slot, t0.Add(-15 * time.Minute), ReasonOK},
+		{"a second too early", slot, t0.Add(-15*time.Minute - time.Second), ReasonTooEarly},
+		{"latest", slot, t0.Add(15 * time.Minute), ReasonOK},
+		{"a second too late", slot, t0.Add(15*time.Minute + time.Second), ReasonTooLate},
+		{"tomorrow", tomorrow, t0, ReasonNotToday},
+		{"used", used, t0, ReasonUsed},
+		{"cancelled", cancelled, t0, ReasonCancelled},
+		{"cancelled beats not today", cancelledTomorrow, t0, ReasonCancelled},
+		{"late window across midnight", lateEvening, time.Date(2026, 11, 25, 0, 5, 0, 0, vilnius), ReasonOK},
+		{"after midnight, outside the window", lateEvening, time.Date(2026, 11, 25, 0, 30, 0, 0, vilnius), ReasonNotToday},
+		{"used beats the window", used, t0.Add(-time.Hour), ReasonUsed},
 	}
 	for _, tt := range tests {
 		if got := b.CheckBooking(tt.bk, tt.now, vilnius); got != tt.want {
@@ -93,7 +93,7 @@ func TestCheckBooking(t *testing.T) {
 		}
 	}
 	b.Reentry = true
-	if got := b.CheckBooking(used, t0, vilnius); got != storage.ReasonOK {
+	if got := b.CheckBooking(used, t0, vilnius); got != ReasonOK {
 		t.Errorf("re-entry allowed: %s, want ok", got)
 	}
 }

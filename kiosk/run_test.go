@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 	"github.com/thermogate/thermogate/storage/storagetest"
@@ -23,12 +23,12 @@ func TestRunOnTheWallClock(t *testing.T) {
 	store := storagetest.New()
 	now := time.Now()
 	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
-	sim := mlxsim.New(&mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond})
-	dev, _ := mlx90614.New(sim, nil)
-	sampler, err := sensor.NewSampler(dev, nil, clock.Real{}, &sensor.SamplerOpts{Interval: 5 * time.Millisecond, SettleTimeout: time.Second})
+	rig, sampler, err := hw.Simulated(mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond},
+		&sensor.SamplerOpts{Interval: 5 * time.Millisecond, SettleTimeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
+	sim := rig.Sim
 	cfg := DefaultConfig()
 	cfg.DecisionTime = 2 * time.Second
 	flow, err := New(cfg, store, sampler, clock.Real{}, nil)
@@ -64,8 +64,8 @@ func TestRunOnTheWallClock(t *testing.T) {
 	flow.AnswerSymptoms(false)
 	waitFor(Measure)
 	sim.Present(c(35.51))
-	st := waitFor(Decision)
-	if st.Outcome.Decision != storage.DecisionAdmit {
+	st := waitFor(Decided)
+	if st.Outcome.Decision != Admit {
 		t.Fatalf("outcome %+v", st.Outcome)
 	}
 	waitFor(Idle) // the decision timed out
@@ -96,5 +96,33 @@ func TestRunOnTheWallClock(t *testing.T) {
 	}
 	if n := runtime.NumGoroutine(); n > before {
 		t.Fatalf("%d goroutines after Run returned, %d before", n, before)
+	}
+}
+
+// TestRunStopsDuringAProbe: the kiosk is told to stop while an idle probe
+// is still reading the bus. Run must return cleanly once the read ends.
+func TestRunStopsDuringAProbe(t *testing.T) {
+	rig, sampler, err := hw.Simulated(mlxsim.Opts{Ambient: c(22.01)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim := rig.Sim
+	flow, err := New(DefaultConfig(), storagetest.New(), sampler, clock.Real{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sim.SetSlow(300 * time.Millisecond) // every transaction: the first probe is under way for a while
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- flow.Run(ctx, RunOpts{}) }()
+	time.Sleep(50 * time.Millisecond)
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after ctx ended during a probe")
 	}
 }

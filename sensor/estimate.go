@@ -89,7 +89,6 @@ type Estimate struct {
 	Body    physic.Temperature
 	Object  physic.Temperature
 	Ambient physic.Temperature
-	Model   Model
 }
 
 // Estimate applies the model to a reading.
@@ -107,7 +106,6 @@ func (m Model) Estimate(r Reading) Estimate {
 		Body:    r.Object + physic.Temperature(math.Round(corr)),
 		Object:  r.Object,
 		Ambient: r.Ambient,
-		Model:   m,
 	}
 }
 

@@ -86,7 +86,7 @@ type Options struct {
 	// Clock stamps audit entries and decides which days are over. Nil means
 	// the wall clock.
 	Clock clock.Clock
-	// Logger receives warnings. Nil means slog.Default().
+	// Logger receives warnings. Nil logs nothing, as everywhere in thermogate.
 	Logger *slog.Logger
 	// MustExist makes Open fail with ErrNoDatabase instead of creating a
 	// missing file: a command that only reads should not create an empty
@@ -152,7 +152,7 @@ func Open(path string, opts Options) (*DB, error) {
 		db.clock = clock.Real{}
 	}
 	if db.log == nil {
-		db.log = slog.Default()
+		db.log = slog.New(slog.DiscardHandler)
 	}
 	if db.pin == (PINParams{}) {
 		db.pin = DefaultPINParams

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"time"
 
@@ -16,7 +15,8 @@ import (
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/daemon"
-	"github.com/thermogate/thermogate/kiosk/ui"
+	"github.com/thermogate/thermogate/internal/demo"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -37,8 +37,8 @@ func demoCommand() *command {
 			fullscreen := fs.Bool("fullscreen", false, "full screen, as on the kiosk")
 			keep := fs.Bool("keep", false, "keep the temporary directory (database and exports) afterwards")
 			return func(ctx context.Context, args []string) error {
-				if !slices.Contains(ui.Languages, *lang) {
-					return usagef("--lang %q: want lt, pl, ru or en", *lang)
+				if _, err := kiosk.ParseLang(*lang); err != nil {
+					return usagef("--lang: %v", err)
 				}
 				if err := needDisplay(); err != nil {
 					return err
@@ -73,7 +73,7 @@ func demoCommand() *command {
 				printDemoCodes(e, bookings, cfg.Location())
 				panel := func(a fyne.App) {
 					w := a.NewWindow("thermogate demo panel")
-					w.SetContent(ui.DemoPanel(ui.DemoOptions{
+					w.SetContent(demo.Panel(demo.Options{
 						Sim: d.Rig().Sim, Model: cfg.Kiosk(time.Time{}).Model, Ambient: physic.ZeroCelsius + 22*physic.Celsius,
 						Bookings: bookings, Location: cfg.Location(), Guard: demoGuard, PIN: demoPIN,
 					}))
@@ -119,7 +119,7 @@ func printDemoCodes(e *env, bookings []storage.Booking, loc *time.Location) {
 		case b.Status == storage.StatusCancelled:
 			note = "  cancelled"
 		case b.Lang != "":
-			note = "  screens in " + ui.LanguageNames[b.Lang]
+			note = "  screens in " + kiosk.LanguageNames[kiosk.Lang(b.Lang)]
 		}
 		fmt.Fprintf(e.stdout, "  %s  %s%s\n", b.Start.In(loc).Format("15:04"), b.Code, note)
 	}

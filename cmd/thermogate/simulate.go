@@ -16,8 +16,6 @@ import (
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/internal/simulate"
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 )
@@ -68,7 +66,7 @@ func simulateCommand() *command {
 					defer os.RemoveAll(dir)
 					path = filepath.Join(dir, "simulate.db")
 				}
-				db, err := storage.Open(path, storage.Options{Location: cfg.Location()})
+				db, err := storage.Open(path, storage.Options{Location: cfg.Location(), Logger: newLogger(e.stderr)})
 				if err != nil {
 					return err
 				}
@@ -84,14 +82,12 @@ func simulateCommand() *command {
 				}
 
 				clk := clock.NewVirtual(visitors[0].At.Add(-time.Minute))
-				sim := mlxsim.New(&mlxsim.Opts{Clock: clk, Ambient: physic.ZeroCelsius + physic.Temperature(*ambient*1e9)})
-				if *noise {
-					sim.SetNoise(hw.SimNoise)
-				}
-				dev, _ := mlx90614.New(sim, nil)
-				sampler, err := sensor.NewSampler(dev, nil, clk, nil)
+				rig, sampler, err := hw.Simulated(mlxsim.Opts{Clock: clk, Ambient: physic.ZeroCelsius + physic.Temperature(*ambient*1e9)}, nil)
 				if err != nil {
 					return err
+				}
+				if *noise {
+					rig.Sim.SetNoise(hw.SimNoise)
 				}
 				kcfg := cfg.Kiosk(time.Time{})
 				kcfg.KioskID = "simulate:" + kcfg.KioskID // a simulated screening says so in every export
@@ -101,7 +97,7 @@ func simulateCommand() *command {
 				}
 				var results []simulate.Result
 				t0 := time.Now()
-				err = simulate.Run(ctx, simulate.Rig{Flow: flow, Sim: sim, Clock: clk}, visitors, func(r simulate.Result) error {
+				err = simulate.Run(ctx, simulate.Rig{Flow: flow, Sim: rig.Sim, Clock: clk}, visitors, func(r simulate.Result) error {
 					results = append(results, r)
 					return simulate.Encode(e.stdout, r)
 				})

@@ -185,7 +185,7 @@ func soundPlayCommand() *command {
 				}
 				l := *lang
 				if l == "" {
-					l = cfg.UI.Lang
+					l = string(cfg.UI.Lang)
 				}
 				if err := checkLang(l); err != nil {
 					return err

@@ -1,7 +1,8 @@
 // Package config reads thermogate's TOML configuration. The defaults are
-// deploy/config.example.toml itself, so the documented file and the
-// program can never disagree. Unknown keys and values out of range are
-// errors that name the key.
+// Default(), built from the flow's own (kiosk.DefaultConfig) and this
+// package's; deploy/config.example.toml documents them and a test holds it
+// to them. Unknown keys, durations without a unit and values out of range
+// are errors that name the key.
 package config
 
 import (
@@ -9,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"slices"
 	"strings"
@@ -16,81 +18,75 @@ import (
 
 	"github.com/BurntSushi/toml"
 
-	"github.com/thermogate/thermogate/deploy"
 	"github.com/thermogate/thermogate/internal/door"
 	"github.com/thermogate/thermogate/internal/metrics"
 	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/sensor/mlx90614"
 )
 
 // DefaultPath is where the kiosk looks for its configuration.
 const DefaultPath = "/etc/thermogate/config.toml"
 
-// Config is the whole configuration file.
+// Config is the whole configuration file: one type per section.
 type Config struct {
 	KioskID  string `toml:"kiosk_id"`
 	Timezone string `toml:"timezone"`
 
-	Rule struct {
-		ThresholdC    float64       `toml:"threshold_c"`
-		Retest        bool          `toml:"retest"`
-		RetestBandC   float64       `toml:"retest_band_c"`
-		RetestPause   time.Duration `toml:"retest_pause"`
-		PlausibleMinC float64       `toml:"plausible_min_c"`
-		PlausibleMaxC float64       `toml:"plausible_max_c"`
-		AmbientMinC   float64       `toml:"ambient_min_c"`
-		AmbientMaxC   float64       `toml:"ambient_max_c"`
-		MaxAttempts   int           `toml:"max_attempts"`
-		Symptoms      bool          `toml:"symptoms_question"`
-	} `toml:"rule"`
-
-	Estimate struct {
-		Model   string  `toml:"model"`
-		OffsetC float64 `toml:"offset_c"`
-		K       float64 `toml:"k"`
-	} `toml:"estimate"`
-
-	Booking struct {
-		EarlyMin int  `toml:"early_min"`
-		LateMin  int  `toml:"late_min"`
-		Reentry  bool `toml:"reentry"`
-	} `toml:"booking"`
-
-	Sensor struct {
-		Driver string `toml:"driver"`
-		Bus    string `toml:"bus"`
-		Addr   int    `toml:"addr"`
-		Room   string `toml:"room"`
-	} `toml:"sensor"`
-
-	Store struct {
-		Path string `toml:"path"`
-	} `toml:"store"`
-
-	Export struct {
-		Dir           string `toml:"dir"`
-		Time          string `toml:"time"`
-		RetentionDays int    `toml:"retention_days"`
-		PostCommand   string `toml:"post_command"`
-		Backups       int    `toml:"backups"`
-	} `toml:"export"`
-
-	UI struct {
-		Lang         string        `toml:"lang"`
-		InputTimeout time.Duration `toml:"input_timeout"`
-		DecisionTime time.Duration `toml:"decision_time"`
-		GuardTimeout time.Duration `toml:"guard_timeout"`
-		SensorSide   string        `toml:"sensor_side"`
-		BookingPhone string        `toml:"booking_phone"`
-		Fullscreen   bool          `toml:"fullscreen"`
-	} `toml:"ui"`
+	Rule     kiosk.Rule         `toml:"rule"`
+	Estimate Estimate           `toml:"estimate"`
+	Booking  kiosk.BookingRules `toml:"booking"`
+	Sensor   Sensor             `toml:"sensor"`
+	Store    Store              `toml:"store"`
+	Export   Export             `toml:"export"`
+	UI       UI                 `toml:"ui"`
 
 	Metrics metrics.Config `toml:"metrics"`
 	Sound   sound.Config   `toml:"sound"`
 	GPIO    door.Config    `toml:"gpio"`
 
 	loc *time.Location
+}
+
+// Estimate is the body-temperature model: [estimate].
+type Estimate struct {
+	Model   string  `toml:"model"`
+	OffsetC float64 `toml:"offset_c"`
+	K       float64 `toml:"k"`
+}
+
+// Sensor is the thermometer: [sensor].
+type Sensor struct {
+	Driver string `toml:"driver"`
+	Bus    string `toml:"bus"`
+	Addr   int    `toml:"addr"`
+	Room   string `toml:"room"`
+}
+
+// Store is the database: [store].
+type Store struct {
+	Path string `toml:"path"`
+}
+
+// Export is the nightly export: [export].
+type Export struct {
+	Dir           string `toml:"dir"`
+	Time          string `toml:"time"`
+	RetentionDays int    `toml:"retention_days"`
+	PostCommand   string `toml:"post_command"`
+	Backups       int    `toml:"backups"` // nightly database copies kept beside the export; 0: none
+}
+
+// UI is the touchscreen: [ui].
+type UI struct {
+	Lang         kiosk.Lang    `toml:"lang"`
+	InputTimeout time.Duration `toml:"input_timeout"`
+	DecisionTime time.Duration `toml:"decision_time"`
+	GuardTimeout time.Duration `toml:"guard_timeout"`
+	SensorSide   string        `toml:"sensor_side"`
+	BookingPhone string        `toml:"booking_phone"`
+	Fullscreen   bool          `toml:"fullscreen"`
 }
 
 // Sensor drivers.
@@ -102,11 +98,26 @@ const (
 // SensorSides the Measure screen can point to.
 var SensorSides = []string{"left", "right", "top", "bottom"}
 
-// Default returns the defaults: deploy/config.example.toml, parsed.
+// Default returns the defaults: the one source of them.
 func Default() Config {
-	c, err := Parse(deploy.ConfigExample, "config.example.toml")
-	if err != nil {
-		panic("BUG: the embedded example configuration is invalid: " + err.Error())
+	k := kiosk.DefaultConfig()
+	c := Config{
+		KioskID:  k.KioskID,
+		Timezone: "Europe/Vilnius",
+		Rule:     k.Rule,
+		Estimate: Estimate{Model: k.Model.Name, OffsetC: sensor.DefaultOffset, K: sensor.DefaultK},
+		Booking:  k.Booking,
+		Sensor:   Sensor{Driver: DriverMLX90614, Addr: int(mlx90614.DefaultAddr)},
+		Store:    Store{Path: "/var/lib/thermogate/thermogate.db"},
+		Export:   Export{Dir: "/var/lib/thermogate/export", Time: "02:00", RetentionDays: 30, Backups: 7},
+		UI: UI{Lang: k.Lang, InputTimeout: k.InputTimeout, DecisionTime: k.DecisionTime, GuardTimeout: k.GuardTimeout,
+			SensorSide: "right", BookingPhone: k.BookingPhone, Fullscreen: true},
+		Metrics: metrics.Default(),
+		Sound:   sound.Default(),
+		GPIO:    door.Default(),
+	}
+	if err := c.validate(); err != nil {
+		panic("BUG: the default configuration is invalid: " + err.Error())
 	}
 	return c
 }
@@ -123,10 +134,7 @@ func Load(path string) (Config, error) {
 // Parse reads a configuration over the defaults and checks it. name is for
 // messages. Every problem is reported, each naming its key.
 func Parse(b []byte, name string) (Config, error) {
-	var c Config
-	if name != "config.example.toml" {
-		c = Default()
-	}
+	c := Default()
 	md, err := toml.Decode(string(b), &c)
 	if err != nil {
 		return Config{}, fmt.Errorf("%s: %w", name, err)
@@ -134,6 +142,11 @@ func Parse(b []byte, name string) (Config, error) {
 	var errs []error
 	for _, k := range md.Undecoded() {
 		errs = append(errs, fmt.Errorf("unknown key %s", k))
+	}
+	for _, k := range md.Keys() {
+		if durationKeys[k.String()] && md.Type(k...) != "String" {
+			errs = append(errs, fmt.Errorf("%s: a duration needs a unit, e.g. \"10s\" or \"2m\"", k))
+		}
 	}
 	errs = append(errs, c.validate())
 	if err := errors.Join(errs...); err != nil {
@@ -143,16 +156,37 @@ func Parse(b []byte, name string) (Config, error) {
 }
 
 var (
-	hhmm  = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
-	phone = regexp.MustCompile(`^[0-9+() -]{1,20}$`)
+	hhmm    = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	kioskID = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 )
+
+// durationKeys are the keys of time.Duration fields, e.g. "rule.retest_pause".
+var durationKeys = func() map[string]bool {
+	keys := map[string]bool{}
+	var walk func(t reflect.Type, prefix string)
+	walk = func(t reflect.Type, prefix string) {
+		for i := range t.NumField() {
+			f := t.Field(i)
+			key := f.Tag.Get("toml")
+			switch {
+			case key == "":
+			case f.Type == reflect.TypeFor[time.Duration]():
+				keys[prefix+key] = true
+			case f.Type.Kind() == reflect.Struct:
+				walk(f.Type, prefix+key+".")
+			}
+		}
+	}
+	walk(reflect.TypeFor[Config](), "")
+	return keys
+}()
 
 func (c *Config) validate() error {
 	var errs []error
 	bad := func(format string, a ...any) { errs = append(errs, fmt.Errorf(format, a...)) }
 
-	if c.KioskID == "" || len(c.KioskID) > 64 || strings.ContainsAny(c.KioskID, ",\"\n\r") {
-		bad("kiosk_id = %q: want 1–64 characters without commas, quotes or line breaks", c.KioskID)
+	if !kioskID.MatchString(c.KioskID) || strings.Trim(c.KioskID, ".") == "" {
+		bad("kiosk_id = %q: want 1–64 of the letters A–Z and a–z, digits, '-', '_' and '.'", c.KioskID)
 	}
 	loc, err := time.LoadLocation(c.Timezone)
 	if err != nil || c.Timezone == "" {
@@ -186,9 +220,6 @@ func (c *Config) validate() error {
 	}
 	if !slices.Contains(SensorSides, c.UI.SensorSide) {
 		bad("ui.sensor_side = %q: want one of %s", c.UI.SensorSide, strings.Join(SensorSides, ", "))
-	}
-	if !phone.MatchString(c.UI.BookingPhone) {
-		bad("ui.booking_phone = %q: want up to 20 digits, spaces, +, ( ) or -", c.UI.BookingPhone)
 	}
 	if err := c.Metrics.Validate(); err != nil {
 		errs = append(errs, err)
@@ -234,23 +265,13 @@ func (c Config) kiosk() (kiosk.Config, error) {
 		return kiosk.Config{}, fmt.Errorf("%s: %w", key, err)
 	}
 	k := kiosk.Config{
-		KioskID:  c.KioskID,
-		Location: c.loc,
-		Rule: kiosk.Rule{
-			ThresholdC:    c.Rule.ThresholdC,
-			Retest:        c.Rule.Retest,
-			RetestBandC:   c.Rule.RetestBandC,
-			RetestPause:   c.Rule.RetestPause,
-			PlausibleMinC: c.Rule.PlausibleMinC,
-			PlausibleMaxC: c.Rule.PlausibleMaxC,
-			AmbientMinC:   c.Rule.AmbientMinC,
-			AmbientMaxC:   c.Rule.AmbientMaxC,
-			MaxAttempts:   c.Rule.MaxAttempts,
-			Symptoms:      c.Rule.Symptoms,
-		},
-		Booking:      kiosk.BookingRules{EarlyMin: c.Booking.EarlyMin, LateMin: c.Booking.LateMin, Reentry: c.Booking.Reentry},
+		KioskID:      c.KioskID,
+		Location:     c.loc,
+		Rule:         c.Rule,
+		Booking:      c.Booking,
 		Model:        m,
 		Lang:         c.UI.Lang,
+		BookingPhone: c.UI.BookingPhone,
 		InputTimeout: c.UI.InputTimeout,
 		DecisionTime: c.UI.DecisionTime,
 		GuardTimeout: c.UI.GuardTimeout,

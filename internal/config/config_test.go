@@ -1,12 +1,17 @@
 package config
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
+	"github.com/thermogate/thermogate/deploy"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 )
@@ -97,4 +102,81 @@ func TestLoad(t *testing.T) {
 	if c, err := Load(p); err != nil || c.KioskID != "x" {
 		t.Fatalf("%+v %v", c, err)
 	}
+}
+
+// A duration needs a unit: TOML's integer would be nanoseconds, and
+// retest_pause = 10 would pause for 10 ns.
+func TestDurationWithoutUnitNamesTheKey(t *testing.T) {
+	for _, tt := range []struct{ toml, key string }{
+		{"[rule]\nretest_pause = 10\n", "rule.retest_pause"},
+		{"[ui]\ninput_timeout = 60\n", "ui.input_timeout"},
+		{"[ui]\ndecision_time = 10\n", "ui.decision_time"},
+		{"[ui]\nguard_timeout = 90\n", "ui.guard_timeout"},
+	} {
+		_, err := Parse([]byte(tt.toml), "t.toml")
+		if err == nil || !strings.Contains(err.Error(), tt.key) || !strings.Contains(err.Error(), "unit") {
+			t.Errorf("%q: %v, want an error naming %s and its missing unit", tt.toml, err, tt.key)
+		}
+	}
+}
+
+// kiosk_id goes into every record and export file name: a safe set only.
+func TestKioskIDIsASafeName(t *testing.T) {
+	for _, bad := range []string{"door 1", "door\x00", "door\t1", "../etc", "door/1", "dóor", "door;rm"} {
+		if _, err := Parse([]byte(fmt.Sprintf("kiosk_id = %q\n", bad)), "t.toml"); err == nil || !strings.Contains(err.Error(), "kiosk_id") {
+			t.Errorf("kiosk_id %q: %v", bad, err)
+		}
+	}
+	for _, good := range []string{"door-1", "Side_Door.2", "a"} {
+		if _, err := Parse([]byte(fmt.Sprintf("kiosk_id = %q\n", good)), "t.toml"); err != nil {
+			t.Errorf("kiosk_id %q: %v", good, err)
+		}
+	}
+}
+
+// The example file is the defaults, every key of them, and parsing it on
+// its own (no defaults underneath) gives Default().
+func TestExampleIsTheDefaults(t *testing.T) {
+	var c Config
+	md, err := toml.Decode(string(deploy.ConfigExample), &c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(md.Undecoded()) > 0 {
+		t.Fatalf("unknown keys in the example: %v", md.Undecoded())
+	}
+	def := Default()
+	c.loc = def.loc // set by validation
+	if !reflect.DeepEqual(c, def) {
+		t.Fatalf("the example and Default() differ:\nexample %+v\ndefault %+v", c, def)
+	}
+	// Every key is in the example.
+	leaves := 0
+	for _, k := range md.Keys() {
+		if md.Type(k...) != "Hash" {
+			leaves++
+		}
+	}
+	if want := countLeaves(reflect.TypeOf(c)); leaves != want {
+		t.Fatalf("the example has %d keys, the configuration %d", leaves, want)
+	}
+	if _, err := Parse(deploy.ConfigExample, "config.example.toml"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func countLeaves(t reflect.Type) int {
+	n := 0
+	for i := range t.NumField() {
+		f := t.Field(i)
+		if f.Tag.Get("toml") == "" {
+			continue
+		}
+		if f.Type.Kind() == reflect.Struct && f.Type != reflect.TypeOf(time.Duration(0)) {
+			n += countLeaves(f.Type)
+			continue
+		}
+		n++
+	}
+	return n
 }

@@ -21,7 +21,6 @@ import (
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -79,7 +78,7 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 			return nil, fmt.Errorf("sensor: %w", err)
 		}
 	}
-	sampler, err := sensor.NewSampler(d.rig.Dev, d.rig.Room, d.clock, nil)
+	sampler, err := d.rig.Sampler(d.clock, nil)
 	if err != nil {
 		return nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/hw"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -185,8 +186,14 @@ func TestRunServesTheSocketAndStopsCleanly(t *testing.T) {
 	if _, err := cl.AddGuard(ctx, "Ona", "4826"); err != nil {
 		t.Fatal(err)
 	}
-	if names, _ := d.Flow().GuardNames(); !slices.Equal(names, []string{"Ona"}) {
-		t.Fatalf("guards %v: a guard added through the socket is not in the kiosk", names)
+	d.Flow().OpenGuard() // the PIN pad lists the guards
+	st := d.Flow().State()
+	for i := 0; (st.Screen != kiosk.GuardPIN || st.Guards == nil) && i < 200; i++ {
+		time.Sleep(10 * time.Millisecond)
+		st = d.Flow().State()
+	}
+	if !slices.Equal(st.Guards, []string{"Ona"}) {
+		t.Fatalf("guards %v (%s): a guard added through the socket is not in the kiosk", st.Guards, st.Screen)
 	}
 	for i := 0; !n.seen("WATCHDOG=1") && i < 200; i++ {
 		time.Sleep(10 * time.Millisecond)

@@ -1,6 +1,7 @@
 // Package hw opens the thermometer the configuration names: an MLX90614 on a
-// real I²C bus through periph, or the simulator. The `sensor` commands, the
-// daemon and the demo all open it here.
+// real I²C bus through periph, or the simulator, and puts the sampler on
+// it. The `sensor` commands, the daemon, the demo, `simulate` and the tests
+// all wire the chip, the driver and the sampler here.
 package hw
 
 import (
@@ -38,6 +39,32 @@ type Rig struct {
 
 // Close releases the bus.
 func (r *Rig) Close() error { return r.Bus.Close() }
+
+// Sampler returns a sampler on the rig's thermometer and room sensor, on
+// clk (nil for the wall clock) with opts (nil for the defaults).
+func (r *Rig) Sampler(clk clock.Clock, opts *sensor.SamplerOpts) (*sensor.Sampler, error) {
+	if clk == nil {
+		clk = clock.Real{}
+	}
+	return sensor.NewSampler(r.Dev, r.Room, clk, opts)
+}
+
+// Simulated is the simulator behind the real driver, with a sampler on it:
+// what `simulate`, the demo and the tests screen with. The simulator runs on
+// o.Clock, and so does the sampler; o.Ambient sets its room.
+func Simulated(o mlxsim.Opts, so *sensor.SamplerOpts) (*Rig, *sensor.Sampler, error) {
+	r := &Rig{Sim: mlxsim.New(&o)}
+	r.Bus = r.Sim
+	var err error
+	if r.Dev, err = mlx90614.New(r.Bus, &mlx90614.Opts{Addr: o.Addr}); err != nil {
+		return nil, nil, fmt.Errorf("the simulated sensor: %w", err)
+	}
+	s, err := r.Sampler(o.Clock, so)
+	if err != nil {
+		return nil, nil, err
+	}
+	return r, s, nil
+}
 
 // SimNoise is the simulator's object noise, about the MLX90614's own at its
 // factory filter settings.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
-	"github.com/thermogate/thermogate/storage"
 )
 
 // freezeDay is a visitors file of feverish visitors (forehead 36.5 shows
@@ -73,11 +72,11 @@ func testFrozenDay(t *testing.T, step int) {
 			for i, res := range results {
 				v := vs[i]
 				switch {
-				case v.Fault == mlxsim.Freeze && res.Decision == storage.DecisionAdmit:
+				case v.Fault == mlxsim.Freeze && res.Decision == string(kiosk.Admit):
 					t.Errorf("freeze:%d admitted a fever: %+v", v.FreezeAfter.Milliseconds(), res)
-				case v.Fault == mlxsim.Freeze && res.Decision == storage.DecisionDeny && res.Reason != storage.ReasonFever:
+				case v.Fault == mlxsim.Freeze && res.Decision == string(kiosk.Deny) && res.Reason != string(kiosk.ReasonFever):
 					t.Errorf("freeze:%d: %s/%s", v.FreezeAfter.Milliseconds(), res.Decision, res.Reason)
-				case v.Fault == mlxsim.None && (res.Decision != storage.DecisionAdmit || res.ShownC == nil || math.Abs(*res.ShownC-36.8) > tol):
+				case v.Fault == mlxsim.None && (res.Decision != string(kiosk.Admit) || res.ShownC == nil || math.Abs(*res.ShownC-36.8) > tol):
 					t.Errorf("the healthy visitor after a freeze: %+v", res)
 				}
 			}
@@ -96,10 +95,10 @@ func TestFreezeInTheRetestNeverAdmits(t *testing.T) {
 		t.Run(fmt.Sprintf("freeze=%d", ms), func(t *testing.T) {
 			r, _ := newRig(t, "code,start\nRETEST,2026-11-24 09:00\n")
 			r.Clock.Set(time.Date(2026, 11, 24, 9, 0, 0, 0, vilnius))
-			if err := r.Flow.EnterCode("RETEST"); err != nil {
+			if err := r.Flow.Do(context.Background(), kiosk.EnterCode{Raw: "RETEST"}); err != nil {
 				t.Fatal(err)
 			}
-			if err := r.Flow.AnswerSymptoms(false); err != nil {
+			if err := r.Flow.Do(context.Background(), kiosk.AnswerSymptoms{}); err != nil {
 				t.Fatal(err)
 			}
 			present(r, 36.5)
@@ -108,7 +107,7 @@ func TestFreezeInTheRetestNeverAdmits(t *testing.T) {
 				t.Fatalf("after a fever: %s", st.Screen)
 			}
 			r.Clock.Set(st.Until)
-			r.Flow.Tick()
+			r.Flow.Tick(context.Background())
 			r.Sim.SetFreeze(time.Duration(ms) * time.Millisecond)
 			for range 10 {
 				if st = r.Flow.State(); st.Screen != kiosk.Measure {
@@ -118,9 +117,9 @@ func TestFreezeInTheRetestNeverAdmits(t *testing.T) {
 			}
 			switch {
 			case st.Screen == kiosk.OutOfService:
-			case st.Screen != kiosk.Decision:
+			case st.Screen != kiosk.Decided:
 				t.Fatalf("the retest ended on %s", st.Screen)
-			case st.Outcome.Decision != storage.DecisionDeny || st.Outcome.Reason != storage.ReasonFever:
+			case st.Outcome.Decision != kiosk.Deny || st.Outcome.Reason != kiosk.ReasonFever:
 				t.Fatalf("a frozen retest of a fever gave %s/%s", st.Outcome.Decision, st.Outcome.Reason)
 			}
 		})

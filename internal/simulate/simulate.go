@@ -19,7 +19,6 @@ import (
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
-	"github.com/thermogate/thermogate/storage"
 )
 
 // Result is what happened to one visitor.
@@ -69,32 +68,33 @@ func Run(ctx context.Context, r Rig, visitors []Visitor, emit func(Result) error
 
 func visit(ctx context.Context, r Rig, v Visitor) (Result, error) {
 	res := Result{At: v.At.Format("2006-01-02 15:04:05"), Code: v.Code, Line: v.Line}
+	f := r.Flow
 	r.Clock.Set(v.At)
-	r.Flow.Tick() // the last decision has left the screen, an abandoned input has timed out
+	f.Tick(ctx) // the last decision has left the screen, an abandoned input has timed out
 	r.Sim.SetFault(mlxsim.None)
-	r.Flow.Probe() // back in service once the last visitor's fault is gone
+	f.Probe(ctx) // back in service once the last visitor's fault is gone
 	applyFault(r.Sim, v)
 	defer func() {
 		r.Sim.SetFault(mlxsim.None)
 		r.Sim.Remove()
 	}()
 
-	if st := r.Flow.State(); st.Screen == kiosk.OutOfService {
+	if st := f.State(); st.Screen == kiosk.OutOfService {
 		return refused(res, st), nil
 	}
-	if err := r.Flow.EnterCode(v.Code); errors.Is(err, kiosk.ErrCodeFormat) {
+	if err := f.Do(ctx, kiosk.EnterCode{Raw: v.Code}); errors.Is(err, kiosk.ErrCodeFormat) {
 		// Refused on the spot; nothing is stored. The visitor walks away.
-		res.Decision, res.Reason = storage.DecisionDeny, storage.ReasonUnknownCode
-		_ = r.Flow.Cancel()
+		res.Decision, res.Reason = string(kiosk.Deny), string(kiosk.ReasonUnknownCode)
+		_ = f.Do(ctx, kiosk.Cancel{})
 		return res, nil
 	} else if err != nil && !errors.Is(err, kiosk.ErrNotNow) {
 		return res, err
 	}
 	for range 100 {
-		st := r.Flow.State()
+		st := f.State()
 		switch st.Screen {
 		case kiosk.Symptoms:
-			if err := r.Flow.AnswerSymptoms(v.Symptoms); err != nil {
+			if err := f.Do(ctx, kiosk.AnswerSymptoms{Yes: v.Symptoms}); err != nil {
 				return res, err
 			}
 		case kiosk.Measure:
@@ -105,14 +105,14 @@ func visit(ctx context.Context, r Rig, v Visitor) (Result, error) {
 			if obj != nil {
 				r.Sim.Schedule(mlxsim.Visit{Arrive: r.Clock.Now(), Object: physic.ZeroCelsius + physic.Temperature(math.Round(*obj*1e9))})
 			}
-			if err := r.Flow.Measure(ctx); err != nil {
+			if err := f.Measure(ctx); err != nil {
 				return res, err
 			}
 			r.Sim.Remove()
 		case kiosk.Retest:
 			r.Clock.Set(st.Until)
-			r.Flow.Tick()
-		case kiosk.Decision:
+			f.Tick(ctx)
+		case kiosk.Decided:
 			return outcome(res, st.Outcome), nil
 		case kiosk.OutOfService:
 			return refused(res, st), nil
@@ -124,7 +124,7 @@ func visit(ctx context.Context, r Rig, v Visitor) (Result, error) {
 }
 
 func outcome(res Result, o *kiosk.Outcome) Result {
-	res.Decision, res.Reason = o.Decision, o.Reason
+	res.Decision, res.Reason = string(o.Decision), string(o.Reason)
 	if o.Shown != nil {
 		c := o.Shown.Celsius()
 		res.ShownC = &c
@@ -138,9 +138,9 @@ func refused(res Result, st kiosk.State) Result {
 	if st.Outcome != nil {
 		return outcome(res, st.Outcome)
 	}
-	res.Decision, res.Reason = storage.DecisionRefer, storage.ReasonSensorFault
+	res.Decision, res.Reason = string(kiosk.Refer), string(kiosk.ReasonSensorFault)
 	if st.OutOfService == kiosk.OOSStorage {
-		res.Reason = storage.ReasonStorage
+		res.Reason = string(kiosk.ReasonStorage)
 	}
 	return res
 }

@@ -29,8 +29,8 @@ func BenchmarkReadingToDecisionScreen(b *testing.B) {
 	h := newHarnessOn(b, panels[0], func(c *kiosk.Config) { c.Booking.Reentry = true; c.Lang = "en" }, db)
 	for b.Loop() {
 		b.StopTimer()
-		h.flow.EnterCode("AB12CD")
-		h.flow.AnswerSymptoms(false)
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(false)
 		h.sim.Schedule(mlxsim.Visit{Arrive: h.clk.Now().Add(-time.Second), Object: c(35.51)})
 		h.sim.SetNoise(c(0.05) - c(0)) // the chip's noise: a real, not a frozen, signal
 		b.StartTimer()
@@ -38,7 +38,7 @@ func BenchmarkReadingToDecisionScreen(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.StopTimer()
-		if h.ui.built.Screen != kiosk.Decision {
+		if h.ui.built.Screen != kiosk.Decided {
 			b.Fatalf("screen %s after the reading", h.ui.built.Screen)
 		}
 		h.sim.Remove()

@@ -7,21 +7,19 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 //go:embed i18n/*.json
 var catalogFiles embed.FS
 
-// Languages of the catalog, in the order the language chooser shows them.
-var Languages = []string{"lt", "pl", "ru", "en"}
-
-// LanguageNames are the languages' own names, as a visitor looks for them.
-var LanguageNames = map[string]string{"lt": "Lietuvių", "pl": "Polski", "ru": "Русский", "en": "English"}
+// The catalog has a file for each of kiosk.Languages.
 
 // Catalog holds every on-screen text in every language. Fyne's own lang
 // package cannot switch language while running, so the kiosk keeps its own.
 type Catalog struct {
-	msgs map[string]map[string]string // lang → key → text
+	msgs map[kiosk.Lang]map[string]string // lang → key → text
 }
 
 var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
@@ -29,9 +27,9 @@ var placeholder = regexp.MustCompile(`\{[a-z]+\}`)
 // LoadCatalog reads the embedded catalogs and checks that every language has
 // every key of English with the same placeholders.
 func LoadCatalog() (*Catalog, error) {
-	c := &Catalog{msgs: map[string]map[string]string{}}
-	for _, lang := range Languages {
-		b, err := catalogFiles.ReadFile("i18n/" + lang + ".json")
+	c := &Catalog{msgs: map[kiosk.Lang]map[string]string{}}
+	for _, lang := range kiosk.Languages {
+		b, err := catalogFiles.ReadFile("i18n/" + string(lang) + ".json")
 		if err != nil {
 			return nil, fmt.Errorf("catalog %s: %w", lang, err)
 		}
@@ -44,7 +42,7 @@ func LoadCatalog() (*Catalog, error) {
 	var problems []string
 	for key, en := range c.msgs["en"] {
 		want := placeholders(en)
-		for _, lang := range Languages {
+		for _, lang := range kiosk.Languages {
 			text, ok := c.msgs[lang][key]
 			switch {
 			case !ok:
@@ -56,7 +54,7 @@ func LoadCatalog() (*Catalog, error) {
 			}
 		}
 	}
-	for _, lang := range Languages {
+	for _, lang := range kiosk.Languages {
 		for key := range c.msgs[lang] {
 			if _, ok := c.msgs["en"][key]; !ok {
 				problems = append(problems, fmt.Sprintf("%s: %s is not in English", lang, key))
@@ -79,7 +77,7 @@ func placeholders(s string) []string {
 // T returns the text of key in lang with {name} placeholders replaced from
 // the name, value pairs in args. An unknown key is returned as it is, so a
 // mistake shows on screen (and the tests catch it) instead of a blank.
-func (c *Catalog) T(lang, key string, args ...string) string {
+func (c *Catalog) T(lang kiosk.Lang, key string, args ...string) string {
 	m, ok := c.msgs[lang]
 	if !ok {
 		m = c.msgs["en"]

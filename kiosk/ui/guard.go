@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -12,14 +11,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/storage"
 )
-
-// tg is a guard screen's text: in the kiosk's default language, whatever the
-// visitor chose.
-func (u *UI) tg(key string, args ...string) string {
-	return u.cat.T(u.flow.Config().Lang, key, args...)
-}
 
 func (u *UI) guardFrame(title string, body fyne.CanvasObject, bottom ...fyne.CanvasObject) fyne.CanvasObject {
 	return container.NewBorder(para(title, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
@@ -27,7 +19,7 @@ func (u *UI) guardFrame(title string, body fyne.CanvasObject, bottom ...fyne.Can
 }
 
 func (u *UI) closeGuard() fyne.CanvasObject {
-	return touch(button(u.tg("common.cancel"), false, u.guardDo(u.flow.GuardClose)))
+	return touch(button(u.tg("common.cancel"), false, u.guardDo(queued(u.flow.GuardClose))))
 }
 
 func (u *UI) guardPINScreen() fyne.CanvasObject {
@@ -36,10 +28,10 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 	}
 	msg, col := u.tg("guard.enter_pin", "name", u.guardName), theme.ColorNameForeground
 	switch {
-	case u.checking:
+	case u.checking || u.st.Checking:
 		msg = u.tg("guard.checking")
 	case u.st.Notice == kiosk.NoticeLocked:
-		msg, col = u.tg("notice.locked", "time", u.st.Until.In(u.flow.Config().Location).Format("15:04:05")), theme.ColorNameError
+		msg, col = u.tg("notice.locked", "time", u.st.Until.In(u.st.Kiosk.Location).Format("15:04:05")), theme.ColorNameError
 	case u.st.Notice == kiosk.NoticeWrongPIN:
 		msg, col = u.tg("notice.wrong_pin")+" "+u.tg("guard.enter_pin", "name", u.guardName), theme.ColorNameError
 	case u.guardErr != "":
@@ -68,7 +60,7 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 		}
 	})
 	ok := button(u.tg("code.ok"), true, u.submitPIN)
-	if u.checking || u.st.Notice == kiosk.NoticeLocked {
+	if u.checking || u.st.Checking || u.st.Notice == kiosk.NoticeLocked {
 		ok.Disable()
 	}
 	keys = append(keys, del, button("0", false, func() { u.pinKey('0') }), ok)
@@ -76,11 +68,11 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 }
 
 func (u *UI) guardNamesScreen() fyne.CanvasObject {
-	names := u.guardNames
+	names := u.st.Guards
 	var body fyne.CanvasObject
 	switch {
-	case u.namesErr != nil:
-		body = para(u.tg("guard.error", "error", u.namesErr.Error()), sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading)
+	case u.st.GuardsErr != "":
+		body = para(u.tg("guard.error", "error", u.st.GuardsErr), sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading)
 	case len(names) == 0:
 		body = para(u.tg("guard.no_guards"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading)
 	default:
@@ -97,31 +89,23 @@ func (u *UI) guardNamesScreen() fyne.CanvasObject {
 }
 
 func (u *UI) pinKey(r rune) {
-	if len(u.pin) < 8 && !u.checking {
+	if len(u.pin) < 8 && !u.checking && !u.st.Checking {
 		u.pin = append(u.pin, r)
 		u.rebuild()
 	}
 }
 
-// submitPIN checks the PIN off the UI thread: argon2id takes a noticeable
-// moment on a Raspberry Pi, on purpose.
+// submitPIN hands the PIN to the flow, which checks it off the UI thread:
+// argon2id takes a noticeable moment on a Raspberry Pi, on purpose. The
+// screen says "checking" until the flow's next state.
 func (u *UI) submitPIN() {
-	if len(u.pin) == 0 || u.checking {
+	if len(u.pin) == 0 || u.checking || u.st.Checking {
 		return
 	}
 	name, pin := u.guardName, string(u.pin)
 	u.pin, u.checking, u.guardErr = nil, true, ""
 	u.rebuild()
-	u.opts.Async(func() {
-		err := u.flow.GuardLogin(name, pin)
-		u.onUI(func() {
-			u.checking = false
-			if err != nil && !errors.Is(err, kiosk.ErrLocked) && !errors.Is(err, storage.ErrBadPIN) && !errors.Is(err, kiosk.ErrNotNow) {
-				u.guardErr = u.tg("guard.error", "error", err.Error())
-			}
-			u.rebuild()
-		})
-	})
+	u.flow.GuardLogin(name, pin)
 }
 
 func (u *UI) guardMenuScreen() fyne.CanvasObject {
@@ -144,11 +128,11 @@ func (u *UI) guardMenuScreen() fyne.CanvasObject {
 	}
 	bs = append(bs, touch(button(u.tg("guard.clinical"), false, page("clinical"))), touch(button(u.tg("guard.walk_in"), false, page("walk_in"))))
 	if u.st.Resume == kiosk.OutOfService {
-		bs = append(bs, touch(button(u.tg("guard.in_service"), false, u.guardDo(u.flow.GuardBackInService))))
+		bs = append(bs, touch(button(u.tg("guard.in_service"), false, u.guardDo(queued(u.flow.GuardBackInService)))))
 	} else {
-		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(u.flow.GuardOutOfService))))
+		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(queued(u.flow.GuardOutOfService)))))
 	}
-	bs = append(bs, touch(button(u.tg("guard.logout"), false, u.guardDo(u.flow.GuardClose))))
+	bs = append(bs, touch(button(u.tg("guard.logout"), false, u.guardDo(queued(u.flow.GuardClose)))))
 	body := container.NewBorder(u.guardMessage(visitor), nil, nil, nil, container.NewVScroll(container.New(layout2col{}, bs...)))
 	return u.guardFrame(u.tg("guard.menu_title", "name", u.st.Guard), body)
 }
@@ -161,16 +145,19 @@ func (u *UI) guardMessage(text string) fyne.CanvasObject {
 	return para(text, sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading)
 }
 
-// guardDo runs a guard action off the UI thread (it stores and audits); an
-// error comes back to the screen in words.
+// guardDo queues a guard action (the flow stores and audits it off the UI
+// thread); input it refuses at once comes back to the screen in words.
 func (u *UI) guardDo(action func() error) func() {
 	return func() {
-		u.act(action, func(err error) {
+		if err := action(); err != nil {
 			u.guardErr = u.tg("guard.error", "error", err.Error())
 			u.rebuild()
-		})
+		}
 	}
 }
+
+// queued makes an event method that cannot refuse its input fit guardDo.
+func queued(event func()) func() error { return func() error { event(); return nil } }
 
 func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
 	act := map[string]func(string) error{"admit": u.flow.GuardAdmit, "deny": u.flow.GuardDeny, "walk_in": u.flow.GuardWalkIn}[u.page]

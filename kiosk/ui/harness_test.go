@@ -17,9 +17,8 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/sensor"
-	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 	"github.com/thermogate/thermogate/storage/storagetest"
@@ -50,9 +49,11 @@ func c(deg float64) physic.Temperature {
 // TestMain runs every test on one Fyne test app: a new app per screen would
 // throw away the rendered icons and fonts each time and make the suite slow.
 func TestMain(m *testing.M) {
-	test.NewApp()
+	testApp = test.NewApp()
 	os.Exit(m.Run())
 }
+
+var testApp fyne.App
 
 // harness is the touchscreen on a test window, over the real flow, the real
 // driver on the simulator and an in-memory store, on a virtual clock.
@@ -76,15 +77,11 @@ func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.Store) *harness {
 	t.Helper()
 	h := &harness{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
-	h.sim = mlxsim.New(&mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)})
-	dev, err := mlx90614.New(h.sim, nil)
+	rig, s, err := hw.Simulated(mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := sensor.NewSampler(dev, nil, h.clk, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	h.sim = rig.Sim
 	cfg := kiosk.DefaultConfig()
 	cfg.Location = vilnius
 	if mod != nil {
@@ -106,7 +103,7 @@ func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.St
 	t.Cleanup(h.win.Close)
 	h.win.Canvas().(test.WindowlessCanvas).SetScale(p.scale)
 	h.win.Resize(fyne.NewSize(p.px.Width/p.scale, p.px.Height/p.scale))
-	if h.ui, err = New(h.win, h.flow, Options{Clock: h.clk, Async: func(f func()) { f() }}); err != nil {
+	if h.ui, err = New(testApp, h.win, h.flow, Options{Clock: h.clk}); err != nil {
 		t.Fatal(err)
 	}
 	h.win.Resize(fyne.NewSize(p.px.Width/p.scale, p.px.Height/p.scale))
@@ -208,6 +205,7 @@ func (h *harness) tap(label string) {
 	for _, p := range h.objects() {
 		if b, ok := p.obj.(*widget.Button); ok && b.Text == label && !b.Disabled() {
 			test.Tap(b)
+			h.settle()
 			return
 		}
 	}
@@ -239,6 +237,7 @@ func (h *harness) scan(s string) {
 		h.win.Canvas().OnTypedRune()(r)
 	}
 	h.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	h.settle()
 }
 
 // forehead presents a forehead reading obj, arriving now, and measures.
@@ -258,6 +257,7 @@ func (h *harness) longPress(d time.Duration) {
 			hs.MouseDown(&desktop.MouseEvent{})
 			h.clk.Advance(d)
 			hs.MouseUp(&desktop.MouseEvent{})
+			h.settle()
 			return
 		}
 	}
@@ -272,3 +272,22 @@ func (h *harness) want(s kiosk.Screen) {
 		h.t.Fatalf("screen %s, want %s", got, s)
 	}
 }
+
+// settle applies what the screen queued, as the flow's runner would, on
+// the test's goroutine; the states reach the screen through fyne.Do.
+func (h *harness) settle() { h.flow.Drain(context.Background()) }
+
+// The flow's events, applied at once with everything they lead to but a
+// measurement (see forehead).
+
+func (h *harness) do(ev kiosk.Event) error       { return h.flow.Do(context.Background(), ev) }
+func (h *harness) Start() error                  { return h.do(kiosk.Start{}) }
+func (h *harness) SetLang(l kiosk.Lang) error    { return h.do(kiosk.SetLang{Lang: l}) }
+func (h *harness) EnterCode(raw string) error    { return h.do(kiosk.EnterCode{Raw: raw}) }
+func (h *harness) AnswerSymptoms(yes bool) error { return h.do(kiosk.AnswerSymptoms{Yes: yes}) }
+func (h *harness) OpenGuard() error              { return h.do(kiosk.OpenGuard{}) }
+func (h *harness) GuardLogin(name, pin string) error {
+	return h.do(kiosk.GuardLogin{Name: name, PIN: pin})
+}
+func (h *harness) Tick() error  { return h.do(kiosk.Tick{}) }
+func (h *harness) Probe() error { return h.do(kiosk.ProbeDue{}) }

@@ -37,7 +37,8 @@ func atLeast(obj fyne.CanvasObject, w, h float32) fyne.CanvasObject {
 	return container.NewStack(r, obj)
 }
 
-// button is a touch target of at least TouchSize in both directions.
+// button is a button, the primary action of a screen highlighted. Its
+// size comes from where it is put: touch, a keypad's grid, or atLeast.
 func button(label string, primary bool, tapped func()) *widget.Button {
 	b := widget.NewButton(label, tapped)
 	if primary {
@@ -46,6 +47,7 @@ func button(label string, primary bool, tapped func()) *widget.Button {
 	return b
 }
 
+// touch makes b a touch target of at least TouchSize in both directions.
 func touch(b fyne.CanvasObject) fyne.CanvasObject { return atLeast(b, TouchSize, TouchSize) }
 
 func icon(res fyne.Resource, side float32) *canvas.Image {

@@ -22,6 +22,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/thermogate/thermogate/internal/demo"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/storage"
@@ -67,21 +68,21 @@ func TestRealWindowDemo(t *testing.T) {
 		return strings.TrimSpace(string(out))
 	}
 
-	demo := exec.Command(bin, "demo", "--lang", "en")
-	demo.Env = append(os.Environ(), "DISPLAY="+display, "FYNE_SCALE=1", "LANG=C.UTF-8")
+	demoCmd := exec.Command(bin, "demo", "--lang", "en")
+	demoCmd.Env = append(os.Environ(), "DISPLAY="+display, "FYNE_SCALE=1", "LANG=C.UTF-8")
 	var stdout, stderr lockedBuffer
-	demo.Stdout, demo.Stderr = &stdout, &stderr
-	if err := demo.Start(); err != nil {
+	demoCmd.Stdout, demoCmd.Stderr = &stdout, &stderr
+	if err := demoCmd.Start(); err != nil {
 		t.Fatal(err)
 	}
 	exited := make(chan error, 1)
-	go func() { exited <- demo.Wait() }()
+	go func() { exited <- demoCmd.Wait() }()
 	defer func() {
 		if t.Failed() {
 			t.Logf("demo stdout:\n%s\ndemo stderr:\n%s\nthe screen at the failure: %s", stdout.String(), stderr.String(), saveScreenshot(t, fbdir))
 		}
-		if demo.ProcessState == nil {
-			demo.Process.Kill()
+		if demoCmd.ProcessState == nil {
+			demoCmd.Process.Kill()
 			<-exited
 		}
 	}()
@@ -103,11 +104,11 @@ func TestRealWindowDemo(t *testing.T) {
 	x("type", "--delay", "40", code) // a scanner is a keyboard
 	x("key", "Return")
 	h.store.PutBooking(storage.Booking{Code: code, Start: t0, Status: storage.StatusActive})
-	h.flow.EnterCode(code)
+	h.EnterCode(code)
 	time.Sleep(2 * time.Second) // the window takes the keystrokes and draws the next screen
 	tap(kioskWin, centerOf(t, h.win.Content(), "No"))
 
-	pw := test.NewWindow(DemoPanel(DemoOptions{Sim: h.sim, Model: sensor.DefaultModel(), Location: vilnius, Guard: "Demo", PIN: "4826"}))
+	pw := test.NewWindow(demo.Panel(demo.Options{Sim: h.sim, Model: sensor.DefaultModel(), Location: vilnius, Guard: "Demo", PIN: "4826"}))
 	pw.Resize(fyne.NewSize(560, 520)) // as the demo sizes it
 	tap(panelWin, centerOf(t, pw.Content(), "Normal forehead (36.6 °C)"))
 	pw.Close()
@@ -144,7 +145,7 @@ func TestRealWindowDemo(t *testing.T) {
 		t.Fatalf("screenings through the admin socket: %v\n%s", err, out)
 	}
 
-	demo.Process.Signal(syscall.SIGTERM)
+	demoCmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case err := <-exited:
 		if err != nil {

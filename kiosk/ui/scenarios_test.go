@@ -22,13 +22,13 @@ func withBooking(code string, mod func(*storage.Booking)) func(h *harness) {
 		b := storage.Booking{Code: code, Start: t0, Minutes: 15, Status: storage.StatusActive}
 		mod(&b)
 		h.store.PutBooking(b)
-		h.flow.EnterCode(code)
+		h.EnterCode(code)
 	}
 }
 
 func toMeasure(h *harness) {
-	h.flow.EnterCode("AB12CD")
-	h.flow.AnswerSymptoms(false)
+	h.EnterCode("AB12CD")
+	h.AnswerSymptoms(false)
 }
 
 func toRetest(h *harness) {
@@ -48,19 +48,19 @@ func loggedIn(h *harness) {
 var scenarios = []scenario{
 	{"idle", func(h *harness) {}},
 	{"language", func(h *harness) {
-		h.flow.Start()
-		h.tap(strings.ToUpper(h.flow.State().Lang))
+		h.Start()
+		h.tap(strings.ToUpper(string(h.flow.State().Lang)))
 	}},
 	{"code", func(h *harness) {
-		h.flow.Start()
+		h.Start()
 		h.typeKeys("4711")
 	}},
 	{"code-letters", func(h *harness) {
-		h.flow.Start()
+		h.Start()
 		h.typeKeys("AB12C")
 	}},
 	{"code-refused", func(h *harness) { h.scan("AB<12") }},
-	{"symptoms", func(h *harness) { h.flow.EnterCode("AB12CD") }},
+	{"symptoms", func(h *harness) { h.EnterCode("AB12CD") }},
 	{"measure", toMeasure},
 	{"measure-progress", func(h *harness) {
 		toMeasure(h)
@@ -93,14 +93,14 @@ var scenarios = []scenario{
 	{"decision-deny-fever", func(h *harness) {
 		toRetest(h)
 		h.clk.Advance(time.Minute)
-		h.flow.Tick()
+		h.Tick()
 		h.forehead(36.31) // 37.8 °C on the retest
 	}},
 	{"decision-deny-symptoms", func(h *harness) {
-		h.flow.EnterCode("AB12CD")
-		h.flow.AnswerSymptoms(true)
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
 	}},
-	{"decision-deny-unknown_code", func(h *harness) { h.flow.EnterCode("ZZ9999") }},
+	{"decision-deny-unknown_code", func(h *harness) { h.EnterCode("ZZ9999") }},
 	{"decision-deny-too_early", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(time.Hour) })},
 	{"decision-deny-too_late", withBooking("LATE01", func(b *storage.Booking) { b.Start = t0.Add(-time.Hour) })},
 	{"decision-deny-not_today", withBooking("TMRW01", func(b *storage.Booking) { b.Start = t0.AddDate(0, 0, 1) })},
@@ -113,15 +113,15 @@ var scenarios = []scenario{
 		}
 	}},
 	{"decision-admit-guard", func(h *harness) {
-		h.flow.EnterCode("AB12CD")
-		h.flow.AnswerSymptoms(true)
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
 		loggedIn(h)
 		h.tap(h.ui.tg("guard.admit"))
 		h.tap(h.ui.tg("override.clinical_normal"))
 	}},
 	{"out-of-service-sensor", func(h *harness) {
 		h.sim.SetFault(mlxsim.Absent)
-		h.flow.Probe()
+		h.Probe()
 	}},
 	{"guard-names", func(h *harness) { h.longPress(2 * time.Second) }},
 	{"guard-pin", func(h *harness) {
@@ -133,13 +133,13 @@ var scenarios = []scenario{
 		h.tap("8")
 	}},
 	{"guard-menu", func(h *harness) {
-		h.flow.EnterCode("AB12CD")
-		h.flow.AnswerSymptoms(true)
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
 		loggedIn(h)
 	}},
 	{"guard-reasons", func(h *harness) {
-		h.flow.EnterCode("AB12CD")
-		h.flow.AnswerSymptoms(true)
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
 		loggedIn(h)
 		h.tap(h.ui.tg("guard.deny"))
 	}},

@@ -13,7 +13,6 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/storage"
 )
 
 // frame is a visitor screen: a header and the body below.
@@ -28,7 +27,7 @@ func (u *UI) header(lead fyne.CanvasObject, cancel bool) fyne.CanvasObject {
 	tools := container.NewHBox()
 	if cancel {
 		tools.Add(touch(button(u.t("common.cancel"), false, func() {
-			u.act(u.flow.Cancel, nil) // walking away from a retest stores a decision
+			u.flow.Cancel() // walking away from a retest stores a decision
 		})))
 	}
 	if u.portrait() {
@@ -48,7 +47,7 @@ func (u *UI) portrait() bool {
 
 // langButton opens the language chooser: a globe and the current language.
 func (u *UI) langButton() fyne.CanvasObject {
-	b := widget.NewButtonWithIcon(strings.ToUpper(u.st.Lang), iconGlobe, func() {
+	b := widget.NewButtonWithIcon(strings.ToUpper(string(u.st.Lang)), iconGlobe, func() {
 		u.langOpen = true
 		u.rebuild()
 	})
@@ -70,10 +69,11 @@ func (u *UI) languageScreen() fyne.CanvasObject {
 // one stands out.
 func (u *UI) languageButtons() fyne.CanvasObject {
 	var bs []fyne.CanvasObject
-	for _, l := range Languages {
-		b := button(LanguageNames[l], l == u.st.Lang, func() {
+	for _, l := range kiosk.Languages {
+		b := button(kiosk.LanguageNames[l], l == u.st.Lang, func() {
 			u.langOpen = false
 			_ = u.flow.SetLang(l)
+			u.rebuild() // the chooser closes now; the language follows with the flow's state
 		})
 		bs = append(bs, touch(b))
 	}
@@ -91,7 +91,7 @@ func (u *UI) idleScreen() fyne.CanvasObject {
 		step(iconDistance, "idle.step_distance"),
 		step(iconHands, "idle.step_hands"),
 	)
-	start := button(u.t("idle.start"), true, func() { _ = u.flow.Start() })
+	start := button(u.t("idle.start"), true, u.flow.Start)
 	hint := para(u.t("idle.scan_hint"), sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignCenter)
 	if u.portrait() { // Start beside the languages, as tall as both their rows
 		return container.NewBorder(title, container.NewVBox(
@@ -106,7 +106,7 @@ func (u *UI) codeScreen() fyne.CanvasObject {
 	col := theme.ColorNameForeground
 	switch {
 	case u.full:
-		msg, col = u.t("code.full", "max", fmt.Sprint(storage.MaxCodeLen)), theme.ColorNameError
+		msg, col = u.t("code.full", "max", fmt.Sprint(kiosk.MaxCodeLen)), theme.ColorNameError
 	case u.st.Notice != "":
 		msg, col = u.t("notice."+u.st.Notice), theme.ColorNameError
 	}
@@ -172,8 +172,8 @@ func (u *UI) keypad() fyne.CanvasObject {
 }
 
 func (u *UI) symptomsScreen() fyne.CanvasObject {
-	yes := button(u.t("symptoms.yes"), true, func() { u.act(func() error { return u.flow.AnswerSymptoms(true) }, nil) })
-	no := button(u.t("symptoms.no"), true, func() { u.act(func() error { return u.flow.AnswerSymptoms(false) }, nil) })
+	yes := button(u.t("symptoms.yes"), true, func() { u.flow.AnswerSymptoms(true) })
+	no := button(u.t("symptoms.no"), true, func() { u.flow.AnswerSymptoms(false) })
 	answers := container.NewGridWithColumns(2, atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize))
 	return u.frame(u.t("symptoms.question"), container.NewCenter(answers), true)
 }
@@ -189,7 +189,7 @@ func (u *UI) measureScreen() fyne.CanvasObject {
 	u.progress = widget.NewProgressBar()
 	u.progress.TextFormatter = func() string { return "" }
 	u.progress.SetValue(u.st.Progress.Fraction)
-	attempt := u.t("measure.attempt", "n", fmt.Sprint(u.st.Attempt), "max", fmt.Sprint(u.flow.Config().Rule.MaxAttempts))
+	attempt := u.t("measure.attempt", "n", fmt.Sprint(u.st.Attempt), "max", fmt.Sprint(u.st.Kiosk.MaxAttempts))
 	if u.st.Retest {
 		attempt = u.t("measure.retest") + " · " + attempt
 	}
@@ -215,12 +215,12 @@ func (u *UI) decisionScreen() fyne.CanvasObject {
 	out := u.st.Outcome
 	fg, res := theme.ColorNameForegroundOnWarning, iconHand // on amber: see background
 	switch out.Decision {
-	case storage.DecisionAdmit:
+	case kiosk.Admit:
 		fg, res = theme.ColorNameForegroundOnSuccess, iconAdmit
-	case storage.DecisionDeny:
+	case kiosk.Deny:
 		fg, res = theme.ColorNameForegroundOnError, iconDeny
 	}
-	lines := []fyne.CanvasObject{para(u.t("decision."+out.Decision), sizeHuge, fg, true, fyne.TextAlignLeading)}
+	lines := []fyne.CanvasObject{para(u.t("decision."+string(out.Decision)), sizeHuge, fg, true, fyne.TextAlignLeading)}
 	if out.Shown != nil {
 		lines = append(lines, para(u.t("decision.temperature", "t", u.temp(out.Shown.Celsius())), sizeHeadline, fg, true, fyne.TextAlignLeading))
 	}
@@ -233,17 +233,17 @@ func (u *UI) decisionScreen() fyne.CanvasObject {
 
 // reasonText says why, in plain words.
 func (u *UI) reasonText(out *kiosk.Outcome) string {
-	return u.t("reason."+out.Reason, "threshold", u.temp(u.flow.Config().Rule.ThresholdC))
+	return u.t("reason."+string(out.Reason), "threshold", u.temp(u.st.Kiosk.ThresholdC))
 }
 
 // nextText says what to do now.
 func (u *UI) nextText(out *kiosk.Outcome) string {
 	at := ""
 	if !u.st.Slot.IsZero() {
-		cfg := u.flow.Config()
-		at = u.st.Slot.Add(-time.Duration(cfg.Booking.EarlyMin) * time.Minute).In(cfg.Location).Format("15:04")
+		k := u.st.Kiosk
+		at = u.st.Slot.Add(-time.Duration(k.EarlyMin) * time.Minute).In(k.Location).Format("15:04")
 	}
-	return u.t("next."+out.Reason, "phone", u.opts.BookingPhone, "time", at)
+	return u.t("next."+string(out.Reason), "phone", u.st.Kiosk.BookingPhone, "time", at)
 }
 
 // temp formats °C with one decimal, with the decimal comma Lithuanian,
@@ -261,7 +261,7 @@ func (u *UI) outOfServiceScreen() fyne.CanvasObject {
 		para(u.t("oos.title"), sizeHuge, theme.ColorNameForegroundOnWarning, true, fyne.TextAlignLeading),
 		para(u.t("oos.body"), sizeBody, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
 		layout.NewSpacer(),
-		para(u.cat.T(u.flow.Config().Lang, "oos.cause."+u.st.OutOfService), sizeSmall, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
+		para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
 	)
 	return newSplit(0.28, icon(iconHand, 150), text)
 }

@@ -21,12 +21,12 @@ func TestScreenshots(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, p := range panels {
-		for _, lang := range Languages {
+		for _, lang := range kiosk.Languages {
 			for _, sc := range scenarios {
 				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
 				sc.run(h)
 				img := h.win.Canvas().Capture()
-				name := filepath.Join(dir, sc.name+"-"+lang+"-"+p.name+".png")
+				name := filepath.Join(dir, sc.name+"-"+string(lang)+"-"+p.name+".png")
 				f, err := os.Create(name)
 				if err != nil {
 					t.Fatal(err)

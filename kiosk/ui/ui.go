@@ -6,6 +6,7 @@ package ui
 import (
 	"context"
 	"image/color"
+	"slices"
 	"strconv"
 	"sync/atomic"
 	"time"
@@ -18,18 +19,13 @@ import (
 
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/kiosk"
-	"github.com/thermogate/thermogate/storage"
 )
 
 // Options configures the touchscreen.
 type Options struct {
-	SensorSide   string        // where the sensor is: left, right, top or bottom; "" is right
-	BookingPhone string        // the office's booking number for "call … to book"; "" is 1664
-	GuardHold    time.Duration // how long the guard presses the corner; 0 is 2 s
-	Clock        clock.Clock   // for countdowns and the long press; nil is the wall clock
-	// Async runs slow work (the guard's PIN check) off the UI thread; nil
-	// runs it on a goroutine. Tests pass a function that runs it at once.
-	Async func(func())
+	SensorSide string        // where the sensor is: left, right, top or bottom; "" is right
+	GuardHold  time.Duration // how long the guard presses the corner; 0 is 2 s
+	Clock      clock.Clock   // for countdowns and the long press; nil is the wall clock
 }
 
 // UI is the kiosk's window content.
@@ -51,21 +47,21 @@ type UI struct {
 	langOpen bool   // the language chooser is shown
 
 	// The guard's input.
-	guardNames []string // read once when the PIN pad opens
-	namesErr   error
-	guardName  string
-	pin        []rune
-	checking   bool
-	page       string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
-	clinical   []rune
-	guardErr   string
+	guardName string
+	pin       []rune
+	checking  bool
+	page      string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
+	clinical  []rune
+	guardErr  string
 
 	progress  *widget.ProgressBar
 	countdown *widget.RichText
 }
 
-// New builds the touchscreen into window w and starts following flow.
-func New(w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, error) {
+// New builds the touchscreen into window w of app and starts following
+// flow. The flow's events only queue: nothing here waits for the disk or
+// the sensor.
+func New(app fyne.App, w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, error) {
 	cat, err := LoadCatalog()
 	if err != nil {
 		return nil, err
@@ -73,25 +69,19 @@ func New(w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, error) {
 	if opts.SensorSide == "" {
 		opts.SensorSide = "right"
 	}
-	if opts.BookingPhone == "" {
-		opts.BookingPhone = "1664"
-	}
 	if opts.GuardHold <= 0 {
 		opts.GuardHold = 2 * time.Second
 	}
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	if opts.Async == nil {
-		opts.Async = func(f func()) { go f() }
-	}
 	u := &UI{flow: flow, cat: cat, opts: opts, win: w}
-	if _, ours := fyne.CurrentApp().Settings().Theme().(kioskTheme); !ours {
-		fyne.CurrentApp().Settings().SetTheme(newTheme()) // it refreshes every window: only once
+	if _, ours := app.Settings().Theme().(kioskTheme); !ours {
+		app.Settings().SetTheme(newTheme()) // it refreshes every window: only once
 	}
 	u.body = container.NewStack()
 	u.bg = canvas.NewRectangle(colBackground)
-	hot := newHotspot(opts.GuardHold, opts.Clock.Now, func() { _ = u.flow.OpenGuard() })
+	hot := newHotspot(opts.GuardHold, opts.Clock.Now, u.flow.OpenGuard)
 	w.SetPadded(false) // the decision's colour reaches the edges; the body has its own padding
 	w.SetContent(container.NewStack(u.bg, container.NewPadded(u.body), container.New(corner{TouchSize}, hot)))
 	w.Canvas().SetOnTypedRune(u.typedRune)
@@ -124,6 +114,10 @@ func (u *UI) Tick(ctx context.Context) {
 
 func (u *UI) t(key string, args ...string) string { return u.cat.T(u.st.Lang, key, args...) }
 
+// tg is a guard screen's text: in the kiosk's default language, whatever the
+// visitor chose.
+func (u *UI) tg(key string, args ...string) string { return u.cat.T(u.st.Kiosk.Lang, key, args...) }
+
 // render shows st, rebuilding the screen unless only the measurement's
 // progress changed.
 func (u *UI) render(st kiosk.State) {
@@ -132,6 +126,14 @@ func (u *UI) render(st kiosk.State) {
 	if sameScreen(prev, st) && u.progress != nil {
 		u.progress.SetValue(st.Progress.Fraction)
 		return
+	}
+	if st.Screen == kiosk.Code || st.Screen == kiosk.Symptoms {
+		moved := prev
+		moved.Until = st.Until
+		if sameScreen(moved, st) {
+			u.built = st // only the input timeout moved on (Touch): nothing on screen changes
+			return
+		}
 	}
 	if st.Screen != prev.Screen || st.Lang != prev.Lang {
 		u.langOpen = false
@@ -142,44 +144,25 @@ func (u *UI) render(st kiosk.State) {
 		u.code, u.letters, u.full = u.code[:0], false, false
 	}
 	if !guardScreen(st.Screen) {
-		u.guardName, u.pin, u.page, u.clinical, u.guardErr, u.checking = "", nil, "", nil, "", false
+		u.guardName, u.pin, u.page, u.clinical, u.guardErr = "", nil, "", nil, ""
 	}
-	if st.Screen == kiosk.GuardPIN && prev.Screen != kiosk.GuardPIN {
-		u.guardNames, u.namesErr = u.flow.GuardNames()
+	u.checking = false // a PIN submitted: the flow's state says from now on whether it is checked
+	if st.Notice == kiosk.NoticeError && st.Seq != prev.Seq && guardScreen(st.Screen) {
+		u.guardErr = u.tg("guard.error", "error", st.Detail)
 	}
 	u.rebuild()
 }
 
 func guardScreen(s kiosk.Screen) bool { return s == kiosk.GuardPIN || s == kiosk.GuardMenu }
 
-// act runs a flow event that may wait for the disk (a booking lookup, an
-// fsync) off the UI thread; the flow's next state redraws the screen. onErr,
-// if set, gets the event's error back on the UI thread.
-func (u *UI) act(event func() error, onErr func(error)) {
-	u.opts.Async(func() {
-		if err := event(); err != nil && onErr != nil {
-			u.onUI(func() { onErr(err) })
-		}
-	})
-}
-
-// onUI runs fn on the UI thread: through fyne.Do once the window runs,
-// directly while it is being built.
-func (u *UI) onUI(fn func()) {
-	if u.live.Load() {
-		fyne.Do(fn)
-		return
-	}
-	fn()
-}
-
 // sameScreen reports whether b differs from a only in its sequence number
 // and how far the measurement is (not whether a forehead is there: that
 // changes the words).
 func sameScreen(a, b kiosk.State) bool {
 	return a.Screen == b.Screen && a.Progress.Present == b.Progress.Present && a.Lang == b.Lang && a.Code == b.Code && a.Notice == b.Notice &&
-		a.Attempt == b.Attempt && a.Retest == b.Retest && a.Until.Equal(b.Until) && a.Outcome == b.Outcome &&
-		a.OutOfService == b.OutOfService && a.Guard == b.Guard && a.HasVisitor == b.HasVisitor
+		a.Detail == b.Detail && a.Attempt == b.Attempt && a.Retest == b.Retest && a.Until.Equal(b.Until) && a.Outcome == b.Outcome &&
+		a.OutOfService == b.OutOfService && a.Guard == b.Guard && a.HasVisitor == b.HasVisitor && a.Checking == b.Checking &&
+		slices.Equal(a.Guards, b.Guards) && a.GuardsErr == b.GuardsErr
 }
 
 // rebuild builds the current screen from u.st and the local input.
@@ -200,7 +183,7 @@ func (u *UI) rebuild() {
 		screen = u.measureScreen()
 	case u.st.Screen == kiosk.Retest:
 		screen = u.retestScreen()
-	case u.st.Screen == kiosk.Decision:
+	case u.st.Screen == kiosk.Decided:
 		screen = u.decisionScreen()
 	case u.st.Screen == kiosk.OutOfService:
 		screen = u.outOfServiceScreen()
@@ -227,11 +210,11 @@ func (u *UI) background() color.Color {
 	case u.langOpen:
 	case u.st.Screen == kiosk.OutOfService:
 		return colRefer
-	case u.st.Screen == kiosk.Decision && u.st.Outcome.Decision == storage.DecisionAdmit:
+	case u.st.Screen == kiosk.Decided && u.st.Outcome.Decision == kiosk.Admit:
 		return colAdmit
-	case u.st.Screen == kiosk.Decision && u.st.Outcome.Decision == storage.DecisionDeny:
+	case u.st.Screen == kiosk.Decided && u.st.Outcome.Decision == kiosk.Deny:
 		return colDeny
-	case u.st.Screen == kiosk.Decision:
+	case u.st.Screen == kiosk.Decided:
 		return colRefer
 	}
 	return colBackground
@@ -253,11 +236,11 @@ func (u *UI) refreshTime() {
 // the code and Enter. They go to the code field on Idle, Code and Decision.
 func (u *UI) typedRune(r rune) {
 	switch u.st.Screen {
-	case kiosk.Idle, kiosk.Code, kiosk.Decision:
+	case kiosk.Idle, kiosk.Code, kiosk.Decided:
 	default:
 		return // the guard's PIN and the visitor's answers never come from the keyboard
 	}
-	if len(u.code) >= 4*storage.MaxCodeLen {
+	if len(u.code) >= 4*kiosk.MaxCodeLen {
 		return // a stuck key: the flow will refuse the code as too long
 	}
 	u.code = append(u.code, unicode.ToUpper(r))
@@ -283,12 +266,12 @@ func (u *UI) submitCode() {
 	raw := string(u.code)
 	u.code = u.code[:0]
 	u.full = false
-	u.act(func() error { return u.flow.EnterCode(raw) }, nil) // the flow shows what follows, a refusal too
+	_ = u.flow.EnterCode(raw) // the flow shows what follows, a refusal too
 }
 
 // keyTap is a keypad key: letters and digits only, at most MaxCodeLen.
 func (u *UI) keyTap(r rune) {
-	if len(u.code) >= storage.MaxCodeLen {
+	if len(u.code) >= kiosk.MaxCodeLen {
 		u.full = true
 		u.rebuild()
 		return

@@ -31,13 +31,11 @@ func TestCatalogIsComplete(t *testing.T) {
 	}
 	// Every key the code builds from the flow's values exists.
 	var keys []string
-	for _, r := range []string{storage.ReasonOK, storage.ReasonFever, storage.ReasonSymptoms, storage.ReasonUnknownCode,
-		storage.ReasonNotToday, storage.ReasonTooEarly, storage.ReasonTooLate, storage.ReasonUsed, storage.ReasonCancelled,
-		storage.ReasonNoReading, storage.ReasonSensorFault, storage.ReasonStorage, storage.ReasonGuard} {
-		keys = append(keys, "reason."+r, "next."+r)
+	for _, r := range kiosk.Reasons {
+		keys = append(keys, "reason."+string(r), "next."+string(r))
 	}
-	for _, d := range []string{storage.DecisionAdmit, storage.DecisionDeny, storage.DecisionRefer} {
-		keys = append(keys, "decision."+d)
+	for _, d := range kiosk.Decisions {
+		keys = append(keys, "decision."+string(d))
 	}
 	for _, n := range []string{kiosk.NoticeCodeFormat, kiosk.NoticeNoForehead, kiosk.NoticeUnstable, kiosk.NoticeTooCold,
 		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
@@ -76,10 +74,10 @@ func TestVisitByTapping(t *testing.T) {
 	h.want(kiosk.Measure)
 	h.mustShow("Hold your forehead", "to the right of the screen", "Attempt 1 of 3")
 	h.forehead(35.51)
-	h.want(kiosk.Decision)
+	h.want(kiosk.Decided)
 	h.mustShow("Please enter", "37.0 °C")
 	recs := h.store.Screenings()
-	if len(recs) != 1 || recs[0].Decision != storage.DecisionAdmit || recs[0].Code != "AB12CD" {
+	if len(recs) != 1 || recs[0].Decision != string(kiosk.Admit) || recs[0].Code != "AB12CD" {
 		t.Fatalf("stored %+v", recs)
 	}
 }
@@ -105,10 +103,10 @@ func TestDecisionsInPlainWords(t *testing.T) {
 		t.Run(sc.name, func(t *testing.T) {
 			h := newHarness(t, landscape, english)
 			sc.run(h)
-			h.want(kiosk.Decision)
+			h.want(kiosk.Decided)
 			h.mustShow(want...)
 			// Colour is never the only signal: every decision has its icon.
-			wantIcon := map[string]fyne.Resource{storage.DecisionAdmit: iconAdmit, storage.DecisionDeny: iconDeny, storage.DecisionRefer: iconHand}[h.flow.State().Outcome.Decision]
+			wantIcon := map[kiosk.Decision]fyne.Resource{kiosk.Admit: iconAdmit, kiosk.Deny: iconDeny, kiosk.Refer: iconHand}[h.flow.State().Outcome.Decision]
 			if !h.showsIcon(wantIcon) {
 				t.Fatalf("no %s icon", wantIcon.Name())
 			}
@@ -130,7 +128,7 @@ func TestScannerOnAnyVisitorScreen(t *testing.T) {
 	h.scan("ab-12 cd") // on Idle, as printed on the booking slip
 	h.want(kiosk.Symptoms)
 	h.tap("Yes")
-	h.want(kiosk.Decision)
+	h.want(kiosk.Decided)
 	h.store.PutBooking(storage.Booking{Code: "4711", Start: t0, Status: storage.StatusActive})
 	h.scan("4711") // the next visitor scans while the decision is still shown
 	h.want(kiosk.Symptoms)
@@ -156,7 +154,7 @@ func TestAnAbandonedCodeIsNotLeftForTheNextVisitor(t *testing.T) {
 	h.tap("Start")
 	h.typeKeys("AB12CD")
 	h.clk.Advance(kiosk.DefaultConfig().InputTimeout) // the visitor walked away
-	h.flow.Tick()
+	h.Tick()
 	h.want(kiosk.Idle)
 	h.tap("Start") // the next person
 	if h.shows("AB12CD") {
@@ -200,11 +198,11 @@ func TestRetestCountdown(t *testing.T) {
 
 func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 	h := newHarness(t, landscape, english)
-	h.flow.EnterCode("AB12CD")
+	h.EnterCode("AB12CD")
 	h.tap("Yes")
-	h.want(kiosk.Decision)
+	h.want(kiosk.Decided)
 	h.longPress(time.Second) // a short touch in the corner does nothing
-	h.want(kiosk.Decision)
+	h.want(kiosk.Decided)
 	h.longPress(2 * time.Second)
 	h.want(kiosk.GuardPIN)
 	h.mustShow("Who are you?", "Jonas", "Ona")
@@ -227,11 +225,11 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 	h.mustShow("Guard: Ona", "Visitor with code AB12CD")
 	h.tap("Admit visitor")
 	h.tap("Clinical reading normal")
-	h.want(kiosk.Decision)
+	h.want(kiosk.Decided)
 	h.mustShow("Please enter", "The guard has decided")
 	recs := h.store.Screenings()
 	last := recs[len(recs)-1]
-	if last.Decision != storage.DecisionAdmit || last.Guard != "Ona" || last.OverrideReason != "clinical_normal" {
+	if last.Decision != string(kiosk.Admit) || last.Guard != "Ona" || last.OverrideReason != "clinical_normal" {
 		t.Fatalf("override stored as %+v", last)
 	}
 	var acts []string
@@ -262,7 +260,7 @@ func TestGuardClinicalAndService(t *testing.T) {
 		h.tap(string(r))
 	}
 	h.tap("Save")
-	h.want(kiosk.Decision)
+	h.want(kiosk.Decided)
 	h.mustShow("No entry", "37.9 °C")
 	loggedIn(h)
 	h.tap("Take out of service")
@@ -291,7 +289,7 @@ func TestLanguageSwitching(t *testing.T) {
 	h.tap(h.ui.cat.T("pl", "symptoms.yes"))
 	h.mustShow(h.ui.cat.T("pl", "decision.deny"))
 	h.clk.Advance(time.Minute)
-	h.flow.Tick()
+	h.Tick()
 	h.want(kiosk.Idle)
 	h.mustShow(h.ui.cat.T("lt", "idle.title")) // back to the default language
 }
@@ -301,7 +299,7 @@ func TestTemperaturesUseTheLanguagesDecimalMark(t *testing.T) {
 	toMeasure(h)
 	h.forehead(35.51)
 	h.mustShow("37,0 °C")
-	h.flow.SetLang("en")
+	h.SetLang("en")
 	h.mustShow("37.0 °C")
 }
 
@@ -313,7 +311,7 @@ var rawKey = regexp.MustCompile(`^[a-z_]+\.[a-z_.]+$`)
 // show an unfilled {placeholder}.
 func TestEveryScreenOnBothPanels(t *testing.T) {
 	for _, p := range panels {
-		for _, lang := range Languages {
+		for _, lang := range kiosk.Languages {
 			for _, sc := range scenarios {
 				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
 				sc.run(h)

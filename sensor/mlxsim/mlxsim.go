@@ -295,13 +295,6 @@ func (s *Sim) Glitch(f Fault, n int) {
 	s.mu.Unlock()
 }
 
-// Fault returns the fault in force.
-func (s *Sim) Fault() Fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.fault
-}
-
 // SetSlow makes every transaction take d on the simulator's clock (0: instant).
 func (s *Sim) SetSlow(d time.Duration) {
 	s.mu.Lock()

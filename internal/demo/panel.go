@@ -1,4 +1,8 @@
-package ui
+// Package demo is `thermogate demo`'s own part: its sample bookings and
+// guard, and the panel that plays the visitor and the hardware (present a
+// forehead, break the sensor, heat the room). The kiosk's packages know
+// nothing of it.
+package demo
 
 import (
 	"fmt"
@@ -9,13 +13,14 @@ import (
 	"fyne.io/fyne/v2/widget"
 	"periph.io/x/conn/v3/physic"
 
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 )
 
-// DemoOptions describes the demo's scene for its panel.
-type DemoOptions struct {
+// Options describes the demo's scene for its panel.
+type Options struct {
 	Sim      *mlxsim.Sim
 	Model    sensor.Model       // to present a forehead that shows a chosen temperature
 	Ambient  physic.Temperature // the simulated room
@@ -25,10 +30,10 @@ type DemoOptions struct {
 	PIN      string
 }
 
-// DemoPanel is the demo's control window content (demo only): present a
-// normal or a feverish forehead, take it away, break the sensor or heat the
-// room, and see today's booking codes and the guard's PIN.
-func DemoPanel(o DemoOptions) fyne.CanvasObject {
+// Panel is the demo's control window content: present a normal or a
+// feverish forehead, take it away, break the sensor or heat the room, and
+// see today's booking codes and the guard's PIN.
+func Panel(o Options) fyne.CanvasObject {
 	status := widget.NewLabel("Nothing in front of the sensor.")
 	status.Wrapping = fyne.TextWrapWord
 	present := func(body float64, what string) func() {
@@ -50,7 +55,7 @@ func DemoPanel(o DemoOptions) fyne.CanvasObject {
 		}
 	}
 	small := func(label string, tapped func()) fyne.CanvasObject { return widget.NewButton(label, tapped) }
-	codes := widget.NewLabel(demoCodes(o))
+	codes := widget.NewLabel(panelCodes(o))
 	codes.TextStyle = fyne.TextStyle{Monospace: true}
 	return container.NewBorder(
 		container.NewVBox(
@@ -75,7 +80,7 @@ func DemoPanel(o DemoOptions) fyne.CanvasObject {
 		container.NewVScroll(codes))
 }
 
-func demoCodes(o DemoOptions) string {
+func panelCodes(o Options) string {
 	s := ""
 	for i, b := range o.Bookings {
 		note := ""
@@ -83,7 +88,7 @@ func demoCodes(o DemoOptions) string {
 		case b.Status == storage.StatusCancelled:
 			note = " (cancelled)"
 		case b.Lang != "":
-			note = " (" + LanguageNames[b.Lang] + ")"
+			note = " (" + kiosk.LanguageNames[kiosk.Lang(b.Lang)] + ")"
 		}
 		sep := "   "
 		if i%3 == 2 {

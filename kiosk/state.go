@@ -1,0 +1,126 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/thermogate/thermogate/sensor"
+)
+
+// Screen is what the kiosk shows.
+type Screen int
+
+// Screens.
+const (
+	Idle Screen = iota
+	Code
+	Symptoms
+	Measure
+	Retest
+	Decided // a decision, stored, is on screen
+	GuardPIN
+	GuardMenu
+	OutOfService
+)
+
+var screenNames = [...]string{"idle", "code", "symptoms", "measure", "retest", "decision", "guard-pin", "guard-menu", "out-of-service"}
+
+// String returns the screen's name, e.g. "guard-pin".
+func (s Screen) String() string {
+	if s >= 0 && int(s) < len(screenNames) {
+		return screenNames[s]
+	}
+	return fmt.Sprintf("Screen(%d)", int(s))
+}
+
+// Why the kiosk is out of service.
+const (
+	OOSSensor  = "sensor"  // the sensor fails; back by itself when it answers
+	OOSAmbient = "ambient" // the room is outside the range the sensor can judge in
+	OOSClock   = "clock"   // the clock is plainly wrong (no RTC, no NTP yet)
+	OOSStorage = "storage" // a screening could not be stored; a guard puts it back
+	OOSGuard   = "guard"   // a guard took it out of service
+)
+
+// selfHealing reports whether an out-of-service cause clears by itself once
+// the sensor, room and clock are fine.
+func selfHealing(cause string) bool {
+	return cause == OOSSensor || cause == OOSAmbient || cause == OOSClock
+}
+
+// Notices: a message on the current screen. The UI translates the key.
+const (
+	NoticeCodeFormat = "code_format" // Code: not a booking code (characters, length)
+	NoticeNoForehead = "no_forehead" // Measure: nothing came in front of the sensor
+	NoticeUnstable   = "unstable"    // Measure: the forehead did not hold still
+	NoticeTooCold    = "too_cold"    // Measure: below the plausible range: closer
+	NoticeTooHot     = "too_hot"     // Measure: above the plausible range
+	NoticeStepBack   = "step_back"   // Measure: the reading did not change at all: step back and come again
+	NoticeWrongPIN   = "wrong_pin"   // GuardPIN
+	NoticeLocked     = "locked"      // GuardPIN: too many wrong PINs, see Until
+	NoticeError      = "error"       // guard screens: something failed; State.Detail says what
+)
+
+// Errors of events, matched with errors.Is. Do returns them; the screens
+// see their effect in the State.
+var (
+	// ErrCodeFormat: what was entered cannot be a booking code.
+	ErrCodeFormat = errors.New("not a booking code")
+	// ErrNotNow: the event does not apply to the current screen.
+	ErrNotNow = errors.New("not possible on this screen")
+	// ErrLocked: too many wrong PINs; try again after State.Until.
+	ErrLocked = errors.New("PIN entry locked")
+	// ErrNoVisitor: a guard action needs a visitor and there is none.
+	ErrNoVisitor = errors.New("no current visitor")
+	// ErrChecking: a PIN is being checked; another waits for the answer.
+	ErrChecking = errors.New("a PIN is being checked")
+	// ErrBusy: the flow waits for the store; the event came in between.
+	ErrBusy = errors.New("waiting for the store")
+)
+
+// Outcome is a decision as shown.
+type Outcome struct {
+	Decision    Decision
+	Reason      Reason
+	Shown       *Tenths // nil when there was no reading
+	Retest      bool    // decided by the retest
+	Guard       string  // the guard who decided, if one did
+	Override    string  // the guard's reason
+	ScreeningID uint64  // the stored record; 0 if storing failed
+}
+
+// State is everything a screen shows. Observers get a copy on every change.
+type State struct {
+	Seq          uint64 // increases with every published state
+	Screen       Screen
+	Lang         Lang            // language of the visitor's screens
+	Code         string          // the visitor's normalised code
+	Service      string          // the booking's service, if any
+	Slot         time.Time       // the booking's slot start, if any
+	Notice       string          // Notice…, or ""
+	Detail       string          // with NoticeError: what went wrong, in words
+	Attempt      int             // measurement attempt, from 1
+	Retest       bool            // this measurement is the retest
+	Progress     sensor.Progress // latest progress of the measurement
+	Until        time.Time       // when the screen times out, a countdown ends or a lockout lifts
+	Outcome      *Outcome        // on Decided (and OutOfService after a failed store)
+	OutOfService string          // OOS…, when Screen is OutOfService
+	Guard        string          // the guard logged in, on GuardMenu
+	HasVisitor   bool            // on GuardMenu: a visitor the guard can admit or deny
+	Resume       Screen          // on the guard screens: where closing returns to
+	Checking     bool            // on GuardPIN: a PIN is being checked
+	Guards       []string        // on GuardPIN: the guards' names, once read
+	GuardsErr    string          // on GuardPIN: why the names could not be read
+	Kiosk        Settings        // what the screens show of the configuration
+}
+
+// Settings is what the screens show of the configuration.
+type Settings struct {
+	Lang         Lang           // the default language: the guard's screens, back on Idle
+	ThresholdC   float64        // the fever threshold, for "above 37.3 °C"
+	MaxAttempts  int            // for "attempt 1 of 3"
+	EarlyMin     int            // minutes before the slot a booking admits, for "come back at"
+	Location     *time.Location // the kiosk's time zone, for times on screen
+	BookingPhone string         // the office's booking number, for "call … to book"
+}
