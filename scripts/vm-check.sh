@@ -55,7 +55,8 @@ fail() {
 step "host packages"
 # QEMU for arm64 and qemu-img; mmdebstrap for the guest image. The guest's
 # network card runs without its iPXE ROM (romfile=), so ipxe-qemu is not needed.
-DEPS_EXTRA="qemu-system-arm qemu-utils mmdebstrap e2fsprogs" ./scripts/deps.sh
+DEPS_EXTRA="qemu-system-arm qemu-utils mmdebstrap e2fsprogs shellcheck" ./scripts/deps.sh
+shellcheck scripts/vm-check.sh scripts/vm-image.sh scripts/vm-image-setup.sh scripts/vm-guest.sh || fail "shellcheck found problems in the check's own scripts (above)"
 
 run=$(mktemp -d /tmp/thermogate-vm.XXXXXX)
 qemu_pid=""
@@ -237,7 +238,7 @@ tap() {
 	for n; do
 		[ -n "${tapx[$n]:-}" ] || fail "no tap position '$n' in scripts/vm-taps.txt"
 		"$run/vmtool" tap "$qmp" "${tapx[$n]}" "${tapy[$n]}" || fail "tap $n failed"
-		sleep 0.7
+		sleep 1
 	done
 }
 # shot NAME: a screendump into the results.
@@ -261,12 +262,13 @@ screen() {
 # the simulated sensor's forehead does the rest.
 visit() {
 	tap start
-	sleep 1
+	sleep 3
 	local d
 	for d in $(echo "$1" | grep -o .); do tap "key-$d"; done
 	shot "visit-$1-code"
 	tap code-ok
-	sleep 1.5
+	sleep 3
+	shot "visit-$1-symptoms"
 	tap no
 }
 
