@@ -66,6 +66,7 @@ binfmt_saved=""
 binfmt_mounted=false
 cleanup() {
 	rc=$?
+	set +e # clean up everything, whatever fails on the way
 	[ -z "$step_name" ] || step ""
 	if [ -n "$qemu_pid" ] && kill -0 "$qemu_pid" 2>/dev/null; then
 		kill "$qemu_pid" 2>/dev/null || true

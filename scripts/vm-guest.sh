@@ -19,6 +19,7 @@ export LANG=C.UTF-8
 
 ok() { echo "VMCHECK ok $*"; }
 fail() {
+	systemctl status --no-pager -n 30 thermogate-kiosk.service 2>&1 | sed 's/^/  | /'
 	echo "VMCHECK fail $*"
 	upload_logs
 	exit 1
@@ -86,7 +87,7 @@ case "$stage" in
 	grep -q "^dtparam=i2c_arm=on" /boot/firmware/config.txt || fail install "pi-setup.sh did not turn I2C on"
 	[ "$(systemctl is-enabled getty@tty1.service)" != enabled ] || fail install "getty@tty1 is still enabled"
 	[ "$(stat -c '%a %U' $state)" = "700 thermogate" ] || fail install "$state is $(stat -c '%a %U' $state)"
-	ok install "$(dpkg-query -W -f='${Package} ${Version} ${Architecture}' thermogate)"
+	ok install "$(dpkg-query -W -f='${Package} ${Version} ${Architecture}' thermogate), data partition: $(findmnt -n -o SOURCE,FSTYPE $state || echo not mounted)"
 
 	# --- configure: simulated sensor, a guard, today's bookings --------------------------
 	sed -i 's/^driver = "mlx90614"/driver = "sim"/' /etc/thermogate/config.toml
