@@ -68,6 +68,13 @@ case "$stage" in
 0)
 	# --- install as the installer's guide says --------------------------------------
 	cd /root || fail install "no /root"
+	# The data partition (a disk of its own, /dev/vdb) on /var/lib/thermogate.
+	# Under a loaded TCG host udev may take longer than the image's 20 s to
+	# announce the disk; the kiosk unit needs the mount (WorkingDirectory).
+	sed -i 's/x-systemd.device-timeout=[0-9]*s/x-systemd.device-timeout=300s/' /etc/fstab
+	systemctl daemon-reload
+	udevadm settle -t 180 || true
+	mountpoint -q $state || mount $state || fail datadisk "cannot mount /dev/vdb on $state"
 	deb=$(curl -fsS "$url/deb-name") || fail install "cannot fetch the package's name"
 	curl -fsS -o "$deb" "$url/$deb" || fail install "cannot fetch $deb"
 	curl -fsS -o pi-setup.sh "$url/pi-setup.sh" || fail install "cannot fetch pi-setup.sh"
