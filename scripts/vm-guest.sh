@@ -74,6 +74,7 @@ case "$stage" in
 	sed -i 's/x-systemd.device-timeout=[0-9]*s/x-systemd.device-timeout=300s/' /etc/fstab
 	systemctl daemon-reload
 	udevadm settle -t 180 || true
+	mkdir -p $state
 	mountpoint -q $state || mount $state || fail datadisk "cannot mount /dev/vdb on $state"
 	deb=$(curl -fsS "$url/deb-name") || fail install "cannot fetch the package's name"
 	curl -fsS -o "$deb" "$url/$deb" || fail install "cannot fetch $deb"
