@@ -130,3 +130,9 @@ fresh-check:
 
 clean:
 	rm -rf bin dist .tools
+
+## vm-check: the arm64 package on an emulated Pi (QEMU): install, reboot, a tapped
+## visit, watchdog, full disk, nightly export, purge (scripts/vm-check.sh; needs root)
+.PHONY: vm-check
+vm-check: deb-arm64
+	@DEB_VERSION=$(DEB_VERSION) ./scripts/vm-check.sh

@@ -44,6 +44,9 @@ func runCommand() *command {
 					return err
 				}
 				defer d.Close()
+				if err := simForehead(d, cfg, log); err != nil {
+					return err
+				}
 				if *headless {
 					return d.Run(ctx)
 				}
