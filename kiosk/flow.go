@@ -64,6 +64,7 @@ type Flow struct {
 	timerAt   time.Time
 	wantMeas  uint64 // without Run: the measurement Measure is to take, 0 for none
 	jobs      jobs
+	rec       recording // RunOpts.Recorder and what it needs to know
 
 	inMu  sync.Mutex // guards inbox
 	inbox []Event
@@ -135,6 +136,7 @@ func (f *Flow) publish() {
 	st.Seq++
 	f.m.view.Seq, f.published = st.Seq, st
 	st = f.withSettings(st)
+	f.rec.service(st)
 	locked(&f.pubMu, func() {
 		f.view = st
 		for _, fn := range f.observers {
@@ -171,9 +173,11 @@ func (f *Flow) handle(ctx context.Context, ev Event) error {
 	queue := []Event{ev}
 	for len(queue) > 0 {
 		ev, queue = queue[0], queue[1:]
+		f.rec.event(ev)
 		var effs []Effect
 		f.m, effs = step(f.m, f.clock.Now(), ev)
 		for _, e := range effs {
+			f.rec.effect(e)
 			if r, ok := e.(Refused); ok {
 				if refused == nil {
 					refused = r.Err
@@ -199,9 +203,15 @@ func (f *Flow) exec(ctx context.Context, e Effect) Event {
 		return BookingFound{Code: e.Code, Booking: b, Err: err}
 	case StoreScreening:
 		id, err := f.store.Append(ctx, e.Record)
+		if err == nil {
+			f.rec.stored(e.Record)
+		}
 		return Stored{ID: id, Err: err}
 	case WriteAudit:
 		_, err := f.store.Audit(ctx, e.Actor, e.Action, e.Detail)
+		if err == nil {
+			f.rec.audited(e.Action)
+		}
 		return Audited{Action: e.Action, Then: e.Then, Err: err}
 	case ListGuards:
 		gs, err := f.store.Guards(ctx)
