@@ -13,6 +13,7 @@ package kiosk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -43,6 +44,9 @@ type Store interface {
 }
 
 var _ Store = (*storage.DB)(nil)
+
+// A store that can tell it is damaged (Err() error, as *storage.DB does)
+// puts a new Flow out of service from the start with OOSCorrupt.
 
 // Flow is the screening flow. Its event methods (Start, EnterCode, …) only
 // queue the event and return at once: the touchscreen's thread never waits
@@ -96,6 +100,10 @@ func New(cfg Config, store Store, sampler *sensor.Sampler, clk clock.Clock, log 
 	}
 	f := &Flow{cfg: cfg, store: store, sampler: sampler, clock: clk, log: log, wake: make(chan struct{}, 1)}
 	f.m = newMachine(&f.cfg, clk.Now())
+	if d, ok := store.(interface{ Err() error }); ok && errors.Is(d.Err(), storage.ErrCorrupt) {
+		log.Error("database corrupt: out of service", "err", d.Err())
+		f.m = corrupted(f.m)
+	}
 	f.published = f.m.view
 	f.view = f.withSettings(f.m.view)
 	return f, nil

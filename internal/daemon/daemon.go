@@ -88,7 +88,7 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.metrics = d.newMetrics()
-	store := timedStore{Store: d.db, m: d.metrics}
+	store := timedStore{Store: d.db, db: d.db, m: d.metrics}
 	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), store, sampler, d.clock, d.log); err != nil {
 		return nil, err
 	}

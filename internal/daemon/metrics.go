@@ -75,8 +75,13 @@ func (r flowRecorder) RoomUnknown() { r.m.RoomUnknown() }
 // time (fsync included) recorded.
 type timedStore struct {
 	kiosk.Store
-	m *metrics.Metrics
+	db *storage.DB
+	m  *metrics.Metrics
 }
+
+// Err is the database's damage, if it is known to be damaged: the flow
+// starts out of service then.
+func (s timedStore) Err() error { return s.db.Err() }
 
 func (s timedStore) Append(ctx context.Context, sc storage.Screening) (uint64, error) {
 	t0 := time.Now()
