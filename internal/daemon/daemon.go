@@ -124,7 +124,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: admin.Handler(admin.Local{DB: d.db}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: admin.Handler(adminService{admin.Local{DB: d.db}, d.metrics}), ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()

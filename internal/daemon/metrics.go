@@ -2,10 +2,12 @@ package daemon
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"periph.io/x/conn/v3/physic"
 
+	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/metrics"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
@@ -99,4 +101,22 @@ func (s timedStore) Audit(ctx context.Context, actor, action, detail string) (st
 		s.m.StoreCommit(time.Since(t0))
 	}
 	return e, err
+}
+
+// adminService is the admin socket's operations on the kiosk's database,
+// and its status screen.
+type adminService struct {
+	admin.Local
+	m *metrics.Metrics
+}
+
+var _ admin.StatusReporter = adminService{}
+
+// Status implements admin.StatusReporter: the metrics as one screen.
+func (s adminService) Status(context.Context) (admin.Status, error) {
+	var b strings.Builder
+	if err := metrics.WriteStatus(&b, s.m.Registry(), time.Now()); err != nil {
+		return admin.Status{}, err
+	}
+	return admin.Status{Text: b.String(), Cause: s.m.Health()}, nil
 }

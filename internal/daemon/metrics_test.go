@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
@@ -219,6 +220,19 @@ func TestMetricsEndToEnd(t *testing.T) {
 	d.Flow().AnswerSymptoms(false)
 	r.waitFor(t, kiosk.OutOfService, func(s kiosk.State) bool { return s.OutOfService == kiosk.OOSSensor })
 	waitHealth(t, base, http.StatusServiceUnavailable, "out of service: sensor\n")
+
+	// `thermogate status` through the admin socket says the same.
+	cl, err := admin.Dial(context.Background(), config.SocketPath(c.Store.Path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, err := cl.Status(context.Background())
+	cl.Close()
+	if err != nil || status.Cause != kiosk.OOSSensor || !strings.Contains(status.Text, "OUT OF SERVICE: sensor") ||
+		!strings.Contains(status.Text, "3 since start: admit 1, deny 1, refer 1") || !strings.Contains(status.Text, "pec") {
+		t.Errorf("status: %v %q\n%s", err, status.Cause, status.Text)
+	}
+	t.Logf("thermogate status:\n%s", status.Text)
 
 	code, body := httpGet(t, base+"/metrics")
 	if code != http.StatusOK {
