@@ -13,6 +13,7 @@ package kiosk
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"reflect"
@@ -44,6 +45,9 @@ type Store interface {
 
 var _ Store = (*storage.DB)(nil)
 
+// A store that can tell it is damaged (Err() error, as *storage.DB does)
+// puts a new Flow out of service from the start with OOSCorrupt.
+
 // Flow is the screening flow. Its event methods (Start, EnterCode, …) only
 // queue the event and return at once: the touchscreen's thread never waits
 // for the disk or the sensor. Run applies the queued events on the wall
@@ -64,6 +68,7 @@ type Flow struct {
 	timerAt   time.Time
 	wantMeas  uint64 // without Run: the measurement Measure is to take, 0 for none
 	jobs      jobs
+	rec       recording // RunOpts.Recorder and what it needs to know
 
 	inMu  sync.Mutex // guards inbox
 	inbox []Event
@@ -95,6 +100,10 @@ func New(cfg Config, store Store, sampler *sensor.Sampler, clk clock.Clock, log 
 	}
 	f := &Flow{cfg: cfg, store: store, sampler: sampler, clock: clk, log: log, wake: make(chan struct{}, 1)}
 	f.m = newMachine(&f.cfg, clk.Now())
+	if d, ok := store.(interface{ Err() error }); ok && errors.Is(d.Err(), storage.ErrCorrupt) {
+		log.Error("database corrupt: out of service", "err", d.Err())
+		f.m = corrupted(f.m)
+	}
 	f.published = f.m.view
 	f.view = f.withSettings(f.m.view)
 	return f, nil
@@ -135,6 +144,7 @@ func (f *Flow) publish() {
 	st.Seq++
 	f.m.view.Seq, f.published = st.Seq, st
 	st = f.withSettings(st)
+	f.rec.service(st)
 	locked(&f.pubMu, func() {
 		f.view = st
 		for _, fn := range f.observers {
@@ -171,9 +181,11 @@ func (f *Flow) handle(ctx context.Context, ev Event) error {
 	queue := []Event{ev}
 	for len(queue) > 0 {
 		ev, queue = queue[0], queue[1:]
+		f.rec.event(ev)
 		var effs []Effect
 		f.m, effs = step(f.m, f.clock.Now(), ev)
 		for _, e := range effs {
+			f.rec.effect(e)
 			if r, ok := e.(Refused); ok {
 				if refused == nil {
 					refused = r.Err
@@ -199,9 +211,15 @@ func (f *Flow) exec(ctx context.Context, e Effect) Event {
 		return BookingFound{Code: e.Code, Booking: b, Err: err}
 	case StoreScreening:
 		id, err := f.store.Append(ctx, e.Record)
+		if err == nil {
+			f.rec.stored(e.Record)
+		}
 		return Stored{ID: id, Err: err}
 	case WriteAudit:
 		_, err := f.store.Audit(ctx, e.Actor, e.Action, e.Detail)
+		if err == nil {
+			f.rec.audited(e.Action)
+		}
 		return Audited{Action: e.Action, Then: e.Then, Err: err}
 	case ListGuards:
 		gs, err := f.store.Guards(ctx)

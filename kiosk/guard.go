@@ -109,11 +109,15 @@ func (s *stepper) guardEvent(ev Event) {
 		s.outOfService(ev.Cause)
 	case GuardBackInService:
 		if s.onGuardMenu() {
-			s.m.storageBroken = false // the guard says it is fixed; the audit entry is the first test
+			s.m.storageBroken = s.m.corrupt // the guard says it is fixed; the audit entry is the first test
 			s.audit(s.m.view.Guard, "kiosk.in_service", "was="+s.m.resume.OutOfService, backInService{})
 		}
 	case backInService:
 		s.m.returnOOS = ""
+		if s.m.corrupt { // the file stays damaged whatever the guard says
+			s.outOfService(OOSCorrupt)
+			return
+		}
 		s.toIdle()
 	default:
 		panic(fmt.Sprintf("BUG: step has no case for %T", ev))

@@ -20,6 +20,8 @@ type RunOpts struct {
 	// MeasureLimit is how long a measurement may run before the sensor is
 	// taken for hung; 0 means the sampler's own timeouts plus 10 s.
 	MeasureLimit time.Duration
+	// Recorder, if set, is told what the flow does, for metrics.
+	Recorder Recorder
 }
 
 // jobs is Run's sensor work: one job at a time on its own goroutine (the
@@ -62,7 +64,9 @@ func (f *Flow) Run(ctx context.Context, o RunOpts) error {
 		limit = so.WaitTimeout + so.SettleTimeout + time.Duration(so.MaxErrors+1)*so.SlowRead + 10*time.Second
 	}
 	f.async = true
-	defer func() { f.async = false }()
+	f.rec = recording{rec: o.Recorder, cause: "-"}
+	f.rec.service(f.published)
+	defer func() { f.async, f.rec = false, recording{} }()
 	j := &f.jobs
 	defer func() {
 		if j.running && j.cancel != nil {

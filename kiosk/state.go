@@ -41,6 +41,10 @@ const (
 	OOSClock   = "clock"   // the clock is plainly wrong (no RTC, no NTP yet)
 	OOSStorage = "storage" // a screening could not be stored; a guard puts it back
 	OOSGuard   = "guard"   // a guard took it out of service
+	// OOSCorrupt: the database file is damaged (storage.ErrCorrupt). Nothing
+	// can be stored until it is restored from a backup and the kiosk
+	// restarted; a guard cannot put it back.
+	OOSCorrupt = "database_corrupt"
 )
 
 // selfHealing reports whether an out-of-service cause clears by itself once

@@ -64,6 +64,9 @@ type machine struct {
 	// kiosk stays out of service, whatever else happens, until a guard puts
 	// it back.
 	storageBroken bool
+	// corrupt: the database file is damaged; it outranks every cause and
+	// nothing clears it (the file stays damaged until it is restored).
+	corrupt bool
 
 	resume       State  // the state the guard screens return to
 	returnOOS    string // after a guard's decision, go back out of service for this cause
@@ -223,10 +226,13 @@ func (s *stepper) outOfService(cause string) {
 	if s.m.storageBroken {
 		cause = OOSStorage
 	}
+	if s.m.corrupt {
+		cause = OOSCorrupt
+	}
 	outcome := s.m.view.Outcome
 	s.leave()
 	s.m.view = State{Seq: s.m.view.Seq, Screen: OutOfService, Lang: s.m.view.Lang, OutOfService: cause}
-	if cause == OOSStorage {
+	if cause == OOSStorage || cause == OOSCorrupt {
 		s.m.view.Outcome = outcome // the refer/storage the visitor is shown
 	}
 	s.log(slog.LevelWarn, "out of service", "cause", cause)
@@ -313,7 +319,7 @@ func (s *stepper) bookingFound(ev BookingFound) {
 		s.decide(Deny, ReasonUnknownCode, nil, decideOpts{})
 	case ev.Err != nil:
 		s.log(slog.LevelError, "booking lookup failed", "code", ev.Code, "err", ev.Err)
-		s.m.storageBroken = true
+		s.storageFailed(ev.Err)
 		s.decide(Refer, ReasonStorage, nil, decideOpts{})
 		s.thenOutOfService(OOSStorage)
 	default:
@@ -520,7 +526,7 @@ func (s *stepper) stored(ev Stored) {
 	if ev.Err != nil {
 		s.log(slog.LevelError, "screening not stored: referring to the guard", "code", s.m.v.code,
 			"decision", out.Decision, "reason", out.Reason, "err", ev.Err)
-		s.m.storageBroken = true
+		s.storageFailed(ev.Err)
 		s.m.view.Outcome = &Outcome{Decision: Refer, Reason: ReasonStorage}
 		s.outOfService(OOSStorage)
 	} else {
@@ -651,7 +657,7 @@ func (s *stepper) audited(ev Audited) {
 	s.m.busy = ""
 	if ev.Err != nil {
 		s.log(slog.LevelError, "audit entry not stored", "action", ev.Action, "err", ev.Err)
-		s.m.storageBroken = true
+		s.storageFailed(ev.Err)
 		s.outOfService(OOSStorage)
 		s.refuse(fmt.Errorf("%s could not be audited: the kiosk is out of service: %w", ev.Action, ev.Err))
 		return
@@ -659,4 +665,21 @@ func (s *stepper) audited(ev Audited) {
 	if ev.Then != nil {
 		s.apply(ev.Then)
 	}
+}
+
+// storageFailed notes that the store failed with err: out of service until
+// a guard puts the kiosk back, or for good if the file is damaged.
+func (s *stepper) storageFailed(err error) {
+	s.m.storageBroken = true
+	if errors.Is(err, storage.ErrCorrupt) {
+		s.m.corrupt = true
+	}
+}
+
+// corrupted is m on a damaged database, found before the first event:
+// out of service from the start.
+func corrupted(m machine) machine {
+	m.storageBroken, m.corrupt = true, true
+	m.view = State{Screen: OutOfService, Lang: m.view.Lang, OutOfService: OOSCorrupt}
+	return m
 }

@@ -36,6 +36,7 @@ func commands() *command {
 			exportCommand(),
 			auditCommand(),
 			dbCommand(),
+			statusCommand(),
 			configCommand(),
 			demoCommand(),
 			sensorCommand(),

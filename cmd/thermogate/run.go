@@ -39,7 +39,9 @@ func runCommand() *command {
 					used = ""
 					log.Warn("no configuration file: running on the defaults", "path", *configPath)
 				}
-				d, err := daemon.Open(cfg, daemon.Options{ConfigPath: used, Logger: log, NotBefore: notBefore(log)})
+				b := readBuild()
+				d, err := daemon.Open(cfg, daemon.Options{ConfigPath: used, Logger: log, NotBefore: notBefore(log),
+					Version: b.Version, Commit: b.Commit})
 				if err != nil {
 					return err
 				}

@@ -46,6 +46,18 @@ type Service interface {
 	Close() error
 }
 
+// Status is what the running kiosk says of itself for `thermogate status`.
+type Status struct {
+	Text  string `json:"text"`  // one screen of facts (metrics.WriteStatus)
+	Cause string `json:"cause"` // "" in service, else why not (an out-of-service cause, or "starting")
+}
+
+// StatusReporter is a Service that knows the running kiosk's status: the
+// daemon's, not Local on a file. Handler serves it as "status".
+type StatusReporter interface {
+	Status(ctx context.Context) (Status, error)
+}
+
 // DBFile names a database file beyond its path: a command may use the
 // running kiosk's socket only for the very file the kiosk holds, and a
 // name's stem, a symlink or a relative path do not tell that.

@@ -83,6 +83,12 @@ func Handler(svc Service) http.Handler {
 	route(mux, "audit-verify", func(ctx context.Context, _ struct{}) (storage.AuditReport, error) { return svc.VerifyAudit(ctx) })
 	route(mux, "audit-verify-manifest", svc.VerifyManifest)
 	route(mux, "check", func(ctx context.Context, _ struct{}) (storage.CheckReport, error) { return svc.Check(ctx) })
+	route(mux, "status", func(ctx context.Context, _ struct{}) (Status, error) {
+		if s, ok := svc.(StatusReporter); ok {
+			return s.Status(ctx)
+		}
+		return Status{}, errors.New("this kiosk does not report its status")
+	})
 	// backup streams the copy: a failure after the first byte can only cut
 	// the stream short, which the client's check of the copy finds.
 	mux.HandleFunc("POST /v1/backup", func(w http.ResponseWriter, r *http.Request) {
@@ -356,6 +362,11 @@ func (c *Client) VerifyManifest(ctx context.Context, m storage.Manifest) (r stor
 // Check implements Service.
 func (c *Client) Check(ctx context.Context) (r storage.CheckReport, err error) {
 	return r, c.do(ctx, "check", struct{}{}, &r)
+}
+
+// Status is the running kiosk's status screen (see StatusReporter).
+func (c *Client) Status(ctx context.Context) (r Status, err error) {
+	return r, c.do(ctx, "status", struct{}{}, &r)
 }
 
 // Backup implements Service: the daemon streams the copy.

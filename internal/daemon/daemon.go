@@ -20,6 +20,7 @@ import (
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/hw"
+	"github.com/thermogate/thermogate/internal/metrics"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
@@ -32,6 +33,8 @@ type Options struct {
 	Rig        *hw.Rig      // the thermometer; nil opens what the configuration names
 	Notify     Notifier     // systemd's notify socket; nil reads NOTIFY_SOCKET
 	ProbeEvery time.Duration
+	// Version and Commit name the build in the metrics.
+	Version, Commit string
 }
 
 // Daemon is an opened kiosk.
@@ -44,6 +47,8 @@ type Daemon struct {
 	flow   *kiosk.Flow
 	notify Notifier
 	clock  clock.Clock
+	// metrics: what the kiosk tells Prometheus and `thermogate status`.
+	metrics *metrics.Metrics
 }
 
 // Open opens the store, the sensor and the flow. It fails with a message
@@ -82,7 +87,9 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 	if err != nil {
 		return nil, err
 	}
-	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), d.db, sampler, d.clock, d.log); err != nil {
+	d.metrics = d.newMetrics()
+	store := timedStore{Store: d.db, db: d.db, m: d.metrics}
+	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), store, sampler, d.clock, d.log); err != nil {
 		return nil, err
 	}
 	detail := "defaults"
@@ -117,7 +124,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: admin.Handler(admin.Local{DB: d.db}), ReadHeaderTimeout: 10 * time.Second}
+	srv := &http.Server{Handler: admin.Handler(adminService{admin.Local{DB: d.db}, d.metrics}), ReadHeaderTimeout: 10 * time.Second}
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -127,12 +134,13 @@ func (d *Daemon) Run(ctx context.Context) error {
 		}
 	})
 	wg.Go(func() { d.nightly(ctx) })
+	wg.Go(func() { d.serveMetrics(ctx) })
 
 	d.log.Info("kiosk running", "kiosk", d.cfg.KioskID, "sensor", d.rig.Dev.String(), "store", d.cfg.Store.Path,
 		"socket", l.Addr().String(), "threshold_c", d.cfg.Rule.ThresholdC)
 	_ = d.notify.Notify("READY=1")
 	ping := d.notify.Watchdog()
-	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping})
+	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping, Recorder: flowRecorder{d.metrics}})
 
 	_ = d.notify.Notify("STOPPING=1")
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)

@@ -3,6 +3,7 @@ package daemon
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -53,26 +54,37 @@ func nextAt(now time.Time, hour, minute int, loc *time.Location) time.Time {
 // has records and no current export (days missed while the kiosk was off
 // included), purges what is
 // older than the retention period, and runs the post-export command for
-// each day exported. A failure is logged and retried the next time.
+// each day exported. A failure is logged and retried the next time. The
+// metrics learn whether it all succeeded (nothing to export is a success).
 func (d *Daemon) exportDue(ctx context.Context) {
+	var failed []error
+	defer func() {
+		if ctx.Err() == nil && d.metrics != nil {
+			d.metrics.Export(d.clock.Now(), errors.Join(failed...))
+		}
+	}()
 	today := storage.DayOf(d.clock.Now(), d.cfg.Location())
 	d.backup(ctx, today) // first, so that the post-export command can copy it off too
 	days, err := d.db.UnexportedDays(ctx, today)
 	if err != nil {
 		d.log.Error("nightly export: cannot list days", "err", err)
+		failed = append(failed, err)
 		return
 	}
 	for _, day := range days {
 		res, err := d.db.ExportDay(ctx, storage.ActorSystem, day, d.cfg.Export.Dir)
 		if err != nil {
 			d.log.Error("nightly export failed", "day", day.String(), "err", err)
+			failed = append(failed, err)
 			continue
 		}
 		d.log.Info("exported", "day", day.String(), "dir", res.Dir, "screenings", res.Manifest.Screenings, "audit", res.Manifest.AuditEntries)
 		if w := res.Manifest.Stats.CalibrationWarning; w != "" {
 			d.log.Warn("calibration", "day", day.String(), "warning", w)
 		}
-		d.postCommand(ctx, day, res)
+		if err := d.postCommand(ctx, day, res); err != nil {
+			failed = append(failed, err)
+		}
 	}
 	if pr, err := d.db.Purge(ctx, storage.ActorSystem, d.cfg.Export.RetentionDays); err != nil {
 		d.log.Error("retention purge failed", "err", err)
@@ -107,10 +119,10 @@ func (d *Daemon) backup(ctx context.Context, today storage.Day) {
 }
 
 // postCommand runs export.post_command with the day's files as "$@". Its
-// failure is logged and audited; the export stays.
-func (d *Daemon) postCommand(ctx context.Context, day storage.Day, res storage.ExportResult) {
+// failure is logged and audited, and returned; the export stays.
+func (d *Daemon) postCommand(ctx context.Context, day storage.Day, res storage.ExportResult) error {
 	if d.cfg.Export.PostCommand == "" {
-		return
+		return nil
 	}
 	files := []string{}
 	for _, f := range append(res.Manifest.Files, res.File) {
@@ -130,9 +142,10 @@ func (d *Daemon) postCommand(ctx context.Context, day storage.Day, res storage.E
 		if _, aerr := d.db.Audit(context.Background(), storage.ActorSystem, "export.post_command_failed", detail); aerr != nil {
 			d.log.Error("audit entry not stored", "err", aerr)
 		}
-		return
+		return fmt.Errorf("post-export command: %w", err)
 	}
 	d.log.Info("post-export command done", "day", day.String(), "output", tail)
+	return nil
 }
 
 func lastBytes(b []byte, n int) string {

@@ -77,7 +77,7 @@ func TestVocabularyMatchesTheKiosk(t *testing.T) {
 	reasons := []string{storage.ReasonOK, storage.ReasonFever, storage.ReasonSymptoms, storage.ReasonUnknownCode,
 		storage.ReasonNotToday, storage.ReasonTooEarly, storage.ReasonTooLate, storage.ReasonUsed, storage.ReasonCancelled,
 		storage.ReasonNoReading, storage.ReasonSensorFault, storage.ReasonStorage, storage.ReasonGuard}
-	causes := []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard}
+	causes := []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt}
 	for _, c := range []struct {
 		name      string
 		got, want []string

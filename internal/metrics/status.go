@@ -16,12 +16,13 @@ import (
 // causeWords says what each out-of-service cause means to the person at
 // the kiosk, and what to do.
 var causeWords = map[string]string{
-	"sensor":  "the sensor fails (back by itself when it answers; check its cable)",
-	"ambient": "the room is too cold or too warm for the sensor",
-	"clock":   "the clock is wrong (no network time yet?)",
-	"storage": "a screening could not be stored (fix the disk, then a guard puts it back)",
-	"guard":   "a guard took it out of service",
-	Other:     "an unknown cause (see the journal)",
+	"sensor":           "the sensor fails (back by itself when it answers; check its cable)",
+	"ambient":          "the room is too cold or too warm for the sensor",
+	"clock":            "the clock is wrong (no network time yet?)",
+	"storage":          "a screening could not be stored (fix the disk, then a guard puts it back)",
+	"guard":            "a guard took it out of service",
+	"database_corrupt": "the database file is damaged (thermogate db check; restore it from a backup, then restart)",
+	Other:              "an unknown cause (see the journal)",
 }
 
 // WriteStatus writes one screen of the kiosk's state for `thermogate

@@ -41,7 +41,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
 		keys = append(keys, "notice."+n)
 	}
-	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard} {
+	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt} {
 		keys = append(keys, "oos.cause."+o)
 	}
 	for _, r := range append(slices.Clone(kiosk.AdmitReasons), kiosk.DenyReasons...) {
