@@ -52,7 +52,7 @@ deps:
 ## test: gofmt check, go vet and the race-detector tests — what CI runs.
 test: export DEPS_EXTRA = $(TEST_DEPS)
 test: deps fmt-check vet
-	$(GO) test -race -tags $(TAGS) ./...
+	$(GO) test -race -timeout 30m -tags $(TAGS) ./...
 
 fmt-check:
 	@out=$$(gofmt -l $(GOFILES)); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
