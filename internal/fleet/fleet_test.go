@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
@@ -431,5 +430,3 @@ func TestReadPassword(t *testing.T) {
 		t.Errorf("a credential name outside systemd: %v", err)
 	}
 }
-
-
