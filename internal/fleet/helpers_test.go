@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -20,7 +21,12 @@ import (
 
 var srv *pgtest.Server
 
-func TestMain(m *testing.M) { pgtest.Main(m, &srv) }
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(pushChild())
+	}
+	pgtest.Main(m, &srv)
+}
 
 var vilnius = func() *time.Location {
 	loc, err := time.LoadLocation("Europe/Vilnius")
