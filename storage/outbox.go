@@ -3,7 +3,6 @@ package storage
 import (
 	"context"
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -26,13 +25,19 @@ const (
 	OutboxAudit     = "audit"
 )
 
-// OutboxItem is one queued record.
+// OutboxItem is one queued record. It is stored as one byte of kind, the
+// id (8 bytes, big-endian) and the record's bytes.
 type OutboxItem struct {
-	Seq    uint64 `json:"-"`    // the outbox's key
-	Kind   string `json:"kind"` // OutboxScreening or OutboxAudit
-	ID     uint64 `json:"id"`   // the record's id in its own bucket
-	Record []byte `json:"rec"`  // the record's stored bytes, exactly
+	Seq    uint64 // the outbox's key
+	Kind   string // OutboxScreening or OutboxAudit
+	ID     uint64 // the record's id in its own bucket
+	Record []byte // the record's stored bytes, exactly
 }
+
+var (
+	outboxKinds     = map[string]byte{OutboxScreening: 's', OutboxAudit: 'a'}
+	outboxKindNames = map[byte]string{'s': OutboxScreening, 'a': OutboxAudit}
+)
 
 // ErrNoOutbox: the database has no outbox (EnableOutbox was never called).
 var ErrNoOutbox = errors.New("no outbox: the kiosk is not in a fleet")
@@ -76,10 +81,10 @@ func outboxTx(tx *bbolt.Tx, kind string, id uint64, record []byte) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.Marshal(OutboxItem{Kind: kind, ID: id, Record: record})
-	if err != nil {
-		return err
-	}
+	data := make([]byte, 0, 9+len(record))
+	data = append(data, outboxKinds[kind])
+	data = binary.BigEndian.AppendUint64(data, id)
+	data = append(data, record...)
 	if err := b.Put(u64key(seq), data); err != nil {
 		return fmt.Errorf("outbox: %w", err)
 	}
@@ -99,12 +104,14 @@ func (db *DB) Outbox(ctx context.Context, max int) ([]OutboxItem, error) {
 		}
 		c := b.Cursor()
 		for k, v := c.First(); k != nil && len(out) < max; k, v = c.Next() {
-			var it OutboxItem
-			if err := json.Unmarshal(v, &it); err != nil || len(k) != 8 {
-				return fmt.Errorf("outbox entry %x: damaged: %v", k, err)
+			if len(k) != 8 || len(v) < 9 || outboxKindNames[v[0]] == "" {
+				return fmt.Errorf("outbox entry %x: damaged", k)
 			}
-			it.Seq = binary.BigEndian.Uint64(k)
-			out = append(out, it) // Unmarshal copied Record out of bbolt's memory
+			kind := outboxKindNames[v[0]]
+			out = append(out, OutboxItem{
+				Seq: binary.BigEndian.Uint64(k), Kind: kind, ID: binary.BigEndian.Uint64(v[1:9]),
+				Record: append([]byte(nil), v[9:]...), // copied out of bbolt's memory
+			})
 		}
 		return nil
 	})
