@@ -109,12 +109,15 @@ func (a *Agent) loop(ctx context.Context, name string, session func(context.Cont
 	for ctx.Err() == nil {
 		conn, err := a.connect(ctx)
 		if err == nil {
+			began := time.Now()
 			err = session(ctx, conn)
 			conn.Close(context.WithoutCancel(ctx))
 			if ctx.Err() != nil {
 				return
 			}
-			wait = 250 * time.Millisecond // it worked for a while: try again soon
+			if time.Since(began) > time.Minute {
+				wait = 250 * time.Millisecond // it worked for a while: try again soon
+			}
 		}
 		a.setErr(err)
 		a.log.Warn("fleet: "+name+" failed; the kiosk screens on and tries again", "err", err, "retry", wait)
