@@ -2,7 +2,10 @@ package fleet_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -428,5 +431,42 @@ func TestReadPassword(t *testing.T) {
 	t.Setenv("CREDENTIALS_DIRECTORY", "")
 	if _, err := fleet.ReadPassword("pw"); err == nil || !strings.Contains(err.Error(), "CREDENTIALS_DIRECTORY") {
 		t.Errorf("a credential name outside systemd: %v", err)
+	}
+}
+
+// TestVerifyFollowsScreeningLinks: screenings that carry the hash chain
+// (record version 2 and later) are checked link by link, like the audit
+// log; a record changed with its column is found by the next one's link.
+func TestVerifyFollowsScreeningLinks(t *testing.T) {
+	c := newCentral(t)
+	ctx := context.Background()
+	k, err := fleet.AddKiosk(ctx, c.conn, uniqueID("linked"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 3, 16, 9, 0, 0, 0, vilnius)
+	prev := ""
+	for id := 1; id <= 3; id++ {
+		rec := fmt.Sprintf(`{"v":2,"id":%d,"time":%q,"code":"","decision":"deny","reason":"fever","prev":%q}`, id, at.Format(time.RFC3339Nano), prev)
+		if prev == "" {
+			rec = fmt.Sprintf(`{"v":2,"id":%d,"time":%q,"code":"","decision":"deny","reason":"fever"}`, id, at.Format(time.RFC3339Nano))
+		}
+		if _, err := c.conn.Exec(ctx, "INSERT INTO thermogate.screenings (kiosk_id, id, time, decision, reason, record) VALUES ($1, $2, $3, 'deny', 'fever', $4)", k.ID, id, at, rec); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256([]byte(rec))
+		prev = hex.EncodeToString(sum[:])
+	}
+	if reports, ok, err := fleet.Verify(ctx, c.conn); err != nil || !ok || !reports[0].Linked {
+		t.Fatalf("verify: %+v %v %v", reports, ok, err)
+	}
+	// Fever denial 2 made an admission, record and columns alike.
+	if _, err := c.conn.Exec(ctx, `UPDATE thermogate.screenings SET decision = 'admit', reason = 'ok',
+		record = replace(replace(record, '"deny"', '"admit"'), '"fever"', '"ok"') WHERE id = 2`); err != nil {
+		t.Fatal(err)
+	}
+	reports, ok, _ := fleet.Verify(ctx, c.conn)
+	if ok || !strings.Contains(problems(reports), "screening 2 was changed") {
+		t.Errorf("verify after changing screening 2: %s", problems(reports))
 	}
 }
