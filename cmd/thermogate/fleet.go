@@ -32,7 +32,7 @@ type fleetFlags struct {
 
 func (f *fleetFlags) register(fs *flag.FlagSet, withZone bool) {
 	f.fs = fs
-	fs.StringVar(&f.url, "url", os.Getenv("THERMOGATE_FLEET_URL"),
+	fs.StringVar(&f.url, "url", "",
 		"central database `URL`, e.g. postgres://admin@db.office.lan/thermogate?sslmode=verify-full (default $THERMOGATE_FLEET_URL; empty: libpq's PGHOST, PGUSER, PGDATABASE …)")
 	fs.StringVar(&f.passwordFile, "password-file", "", "read the password from `file` (otherwise $PGPASSWORD or ~/.pgpass)")
 	if withZone {
@@ -50,7 +50,11 @@ func (f *fleetFlags) connect(ctx context.Context) (*pgx.Conn, error) {
 			return nil, err
 		}
 	}
-	return fleet.Connect(ctx, f.url, pw)
+	url := f.url
+	if url == "" {
+		url = os.Getenv("THERMOGATE_FLEET_URL") // read here, so the help (and the manual) never shows it
+	}
+	return fleet.Connect(ctx, url, pw)
 }
 
 // location is --timezone, or the configuration's zone when not given.

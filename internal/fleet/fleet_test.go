@@ -146,7 +146,7 @@ func TestBookingChangesReachTheDoorWithin2s(t *testing.T) {
 	})
 	t.Logf("import → at the door: %s", took)
 	bk, _ := d.db.Booking(ctx, "NEW123")
-	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != storage.ReasonOK {
+	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != kiosk.ReasonOK {
 		t.Errorf("an imported booking checks %s", r)
 	}
 
@@ -159,7 +159,7 @@ func TestBookingChangesReachTheDoorWithin2s(t *testing.T) {
 	})
 	t.Logf("cancel → at the door: %s", took)
 	bk, _ = d.db.Booking(ctx, "NEW123")
-	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != storage.ReasonCancelled {
+	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != kiosk.ReasonCancelled {
 		t.Errorf("a cancelled booking checks %s", r)
 	}
 	if _, err := fleet.CancelBooking(ctx, c.conn, "NOPE99"); !errors.Is(err, storage.ErrNotFound) {
@@ -204,7 +204,7 @@ func TestUsedAtOneDoorIsAlreadyUsedAtAnother(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != storage.ReasonOK {
+	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != kiosk.ReasonOK {
 		t.Fatalf("at A: %s", r)
 	}
 	visit(t, a.db, now, "USE111", storage.DecisionAdmit, storage.ReasonOK, true)
@@ -214,7 +214,7 @@ func TestUsedAtOneDoorIsAlreadyUsedAtAnother(t *testing.T) {
 	})
 	t.Logf("admitted at A → used at B: %s", took)
 	bk, _ = b.db.Booking(ctx, "USE111")
-	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now.Add(time.Minute), vilnius); r != storage.ReasonUsed {
+	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now.Add(time.Minute), vilnius); r != kiosk.ReasonUsed {
 		t.Errorf("at B after A admitted: %s, want already_used", r)
 	}
 	var usedBy string

@@ -105,7 +105,7 @@ func TestThreeDoorsThousandVisitorsThroughOutages(t *testing.T) {
 				bk, err := d.db.Booking(ctx, code)
 				reason := storage.ReasonUnknownCode
 				if err == nil {
-					reason = kiosk.DefaultBookingRules.CheckBooking(bk, at, vilnius)
+					reason = string(kiosk.DefaultBookingRules.CheckBooking(bk, at, vilnius))
 				}
 				decision, used := storage.DecisionDeny, false
 				switch {
