@@ -251,7 +251,7 @@ func pushChild() int {
 		return 3
 	}
 	cfg := fleet.Default()
-	cfg.URL, cfg.PasswordFile, cfg.PushBatch = a.URL, "/x", 25
+	cfg.URL, cfg.PasswordFile, cfg.PushBatch = a.URL, "/x", 10
 	ag, err := fleet.New(ctx, fleet.Options{DB: db, Config: cfg, KioskID: a.Kiosk, Password: a.Password,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
@@ -280,7 +280,7 @@ func TestKilledMidPush(t *testing.T) {
 	c := newCentral(t)
 	ctx := context.Background()
 	d := newDoor(t, c, "killed", "", nil)
-	const n = 3000
+	const n = 1000
 	at := time.Now()
 	for i := 0; i < n; i++ {
 		visit(t, d.db, at, "", storage.DecisionAdmit, storage.ReasonOK, false)
