@@ -18,8 +18,9 @@ GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 # Add a package a test needs to TEST_DEPS, one the deployment's checks need
 # to DEPLOY_DEPS.
 # test: Xvfb and xdotool drive the demo in a real window; prometheus (Debian's
-# package of promtool) checks the metrics and alert rules; groff checks the manual.
-TEST_DEPS   := xvfb xdotool prometheus groff-base espeak-ng alsa-utils
+# package of promtool) checks the metrics and alert rules; groff checks the manual;
+# postgresql is the real central server the fleet tests run (as nobody, on a socket).
+TEST_DEPS   := xvfb xdotool prometheus groff-base espeak-ng alsa-utils postgresql
 # deploy-check: file (binary architecture), shellcheck, systemd-analyze, lintian.
 DEPLOY_DEPS := file shellcheck systemd lintian
 

@@ -75,6 +75,9 @@ func (db *DB) auditTx(tx *bbolt.Tx, actor, action, detail string) (AuditEntry, e
 	if err := b.Put(u64key(id), data); err != nil {
 		return AuditEntry{}, err
 	}
+	if err := outboxTx(tx, OutboxAudit, id, data); err != nil {
+		return AuditEntry{}, err
+	}
 	if err := writeMark(meta, metaAuditHead, chainMark{ID: id, Hash: hashHex(data)}); err != nil {
 		return AuditEntry{}, err
 	}

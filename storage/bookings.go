@@ -144,7 +144,7 @@ func (r ImportResult) summary() string {
 // sameSlot reports whether two bookings are the same appointment; status
 // and use are the kiosk's and the office's, not the file's.
 func sameSlot(a, b Booking) bool {
-	return a.Code == b.Code && a.Start.Equal(b.Start) && a.Minutes == b.Minutes && a.Service == b.Service && a.Lang == b.Lang
+	return a.Code == b.Code && a.Start.Equal(b.Start) && a.Minutes == b.Minutes && a.Service == b.Service && a.Lang == b.Lang && a.Location == b.Location
 }
 
 func slot(b Booking, loc *time.Location) string {

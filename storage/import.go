@@ -22,6 +22,7 @@ const (
 	MinMinutes     = 1
 	MaxMinutes     = 120
 	MaxServiceLen  = 100
+	MaxLocationLen = 64
 	maxProblems    = 1000 // problems listed in an ImportError; the count says the rest
 	startLayout    = "2006-01-02 15:04"
 	firstStartYear = 2000
@@ -32,7 +33,7 @@ const (
 var ErrTooLarge = errors.New("file too large")
 
 // importColumns are the fields of a bookings file, required ones first.
-var importColumns = []string{"code", "start", "minutes", "service", "lang"}
+var importColumns = []string{"code", "start", "minutes", "service", "lang", "location"}
 
 // ImportProblem is one bad row of an import file.
 type ImportProblem struct {
@@ -154,7 +155,7 @@ func parseCSV(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
 		case h == "":
 			// a trailing separator in a spreadsheet's header: an empty column
 		case !slices.Contains(importColumns, h):
-			ie.add(1, "unknown column %q; the columns are code, start, minutes, service, lang", h)
+			ie.add(1, "unknown column %q; the columns are code, start, minutes, service, lang, location", h)
 		case col[h] != 0:
 			ie.add(1, "column %q twice", h)
 		default:
@@ -265,7 +266,7 @@ func parseJSON(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
 		for _, k := range keys {
 			v := obj[k]
 			if !slices.Contains(importColumns, k) {
-				problems = append(problems, fmt.Sprintf("unknown field %q; the fields are code, start, minutes, service, lang", k))
+				problems = append(problems, fmt.Sprintf("unknown field %q; the fields are code, start, minutes, service, lang, location", k))
 				continue
 			}
 			var s string
@@ -362,6 +363,12 @@ func (f rowFields) booking(loc *time.Location) (Booking, []string) {
 		bad("service: at most %d characters, no control characters", MaxServiceLen)
 	} else {
 		b.Service = raw
+	}
+
+	if raw := f["location"]; !plainText(raw, MaxLocationLen) {
+		bad("location: at most %d characters, no control characters", MaxLocationLen)
+	} else {
+		b.Location = raw
 	}
 
 	if raw := strings.ToLower(f["lang"]); raw != "" && !slices.Contains(Languages, raw) {

@@ -78,6 +78,9 @@ func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
 	if err := writeMark(meta, metaScreeningHead, chainMark{ID: s.ID, Hash: hashHex(data)}); err != nil {
 		return 0, err
 	}
+	if err := outboxTx(tx, OutboxScreening, s.ID, data); err != nil {
+		return 0, err
+	}
 	if err := tx.Bucket(bucketScreeningTimes).Put(timeKey(s.Time, s.ID), nil); err != nil {
 		return 0, err
 	}

@@ -44,9 +44,12 @@ type Booking struct {
 	Minutes int       `json:"minutes"`           // slot length
 	Service string    `json:"service,omitempty"` // which desk or service, free text
 	Lang    string    `json:"lang,omitempty"`    // "", lt, pl, ru or en
-	Status  string    `json:"status"`            // StatusActive or StatusCancelled
-	UsedAt  time.Time `json:"used_at,omitzero"`  // when a screening consumed it; zero if never
-	Version int       `json:"v"`                 // BookingVersion when stored
+	// Location is the building or door group the booking is for ("" for
+	// any): a kiosk in a fleet takes the bookings of its own location.
+	Location string    `json:"location,omitempty"`
+	Status   string    `json:"status"`           // StatusActive or StatusCancelled
+	UsedAt   time.Time `json:"used_at,omitzero"` // when a screening consumed it; zero if never
+	Version  int       `json:"v"`                // BookingVersion when stored
 }
 
 // Decisions of a screening.

@@ -37,6 +37,7 @@ func commands() *command {
 			auditCommand(),
 			dbCommand(),
 			statusCommand(),
+			fleetCommand(),
 			configCommand(),
 			demoCommand(),
 			sensorCommand(),

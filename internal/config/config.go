@@ -19,6 +19,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/thermogate/thermogate/internal/door"
+	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/metrics"
 	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
@@ -45,6 +46,8 @@ type Config struct {
 	Metrics metrics.Config `toml:"metrics"`
 	Sound   sound.Config   `toml:"sound"`
 	GPIO    door.Config    `toml:"gpio"`
+
+	Fleet fleet.Config `toml:"fleet"`
 
 	loc *time.Location
 }
@@ -115,6 +118,7 @@ func Default() Config {
 		Metrics: metrics.Default(),
 		Sound:   sound.Default(),
 		GPIO:    door.Default(),
+		Fleet:   fleet.Default(),
 	}
 	if err := c.validate(); err != nil {
 		panic("BUG: the default configuration is invalid: " + err.Error())
@@ -224,7 +228,7 @@ func (c *Config) validate() error {
 	if err := c.Metrics.Validate(); err != nil {
 		errs = append(errs, err)
 	}
-	errs = append(errs, c.Sound.Validate(), c.GPIO.Validate())
+	errs = append(errs, c.Sound.Validate(), c.GPIO.Validate(), c.Fleet.Validate())
 	errs = append(errs, c.checkPaths())
 	if c.loc != nil {
 		if _, err := c.kiosk(); err != nil {

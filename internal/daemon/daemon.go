@@ -19,6 +19,7 @@ import (
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/internal/metrics"
 	"github.com/thermogate/thermogate/kiosk"
@@ -33,7 +34,8 @@ type Options struct {
 	Rig        *hw.Rig      // the thermometer; nil opens what the configuration names
 	Notify     Notifier     // systemd's notify socket; nil reads NOTIFY_SOCKET
 	ProbeEvery time.Duration
-	// Version and Commit name the build in the metrics.
+	// Version and Commit name the build in the metrics (and the version
+	// in the fleet heartbeat).
 	Version, Commit string
 }
 
@@ -49,6 +51,7 @@ type Daemon struct {
 	clock  clock.Clock
 	// metrics: what the kiosk tells Prometheus and `thermogate status`.
 	metrics *metrics.Metrics
+	fleet   *fleet.Agent // nil: a standalone kiosk
 }
 
 // Open opens the store, the sensor and the flow. It fails with a message
@@ -88,6 +91,23 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 		return nil, err
 	}
 	d.metrics = d.newMetrics()
+	if cfg.Fleet.Enabled() {
+		// Before anything is stored: from here on every screening and
+		// audit entry is queued for the office in its own transaction.
+		d.fleet, err = fleet.New(context.Background(), fleet.Options{
+			DB: d.db, Config: cfg.Fleet, KioskID: cfg.KioskID, Version: opts.Version,
+			Status: d.inService, Logger: d.log, Observer: d.metrics.Fleet(),
+		})
+		if errors.Is(err, storage.ErrCorrupt) {
+			// The kiosk stays out of service on a corrupt file (above);
+			// there is nothing to send from it either.
+			d.log.Error("fleet: not syncing a corrupt database", "err", err)
+			d.fleet, err = nil, nil
+		}
+		if err != nil {
+			return nil, fmt.Errorf("fleet: %w", err)
+		}
+	}
 	store := timedStore{Store: d.db, db: d.db, m: d.metrics}
 	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), store, sampler, d.clock, d.log); err != nil {
 		return nil, err
@@ -135,6 +155,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	})
 	wg.Go(func() { d.nightly(ctx) })
 	wg.Go(func() { d.serveMetrics(ctx) })
+	if d.fleet != nil {
+		wg.Go(func() { d.fleet.Run(ctx) })
+	}
 
 	d.log.Info("kiosk running", "kiosk", d.cfg.KioskID, "sensor", d.rig.Dev.String(), "store", d.cfg.Store.Path,
 		"socket", l.Addr().String(), "threshold_c", d.cfg.Rule.ThresholdC)
@@ -150,6 +173,15 @@ func (d *Daemon) Run(ctx context.Context) error {
 	wg.Wait()
 	d.log.Info("kiosk stopped")
 	return err
+}
+
+// inService is the kiosk's service state for the fleet heartbeat.
+func (d *Daemon) inService() (bool, string) {
+	if d.flow == nil {
+		return false, "starting"
+	}
+	st := d.flow.State()
+	return st.Screen != kiosk.OutOfService, st.OutOfService
 }
 
 // Close releases the store and the sensor.
