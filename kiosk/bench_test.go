@@ -19,7 +19,7 @@ import (
 // an observer. Compare with storage's BenchmarkAppend and BenchmarkBoltPut
 // (bench/kiosk.sh prints them together).
 func BenchmarkStableReadingToDecision(b *testing.B) {
-	db, err := storage.Open(filepath.Join(b.TempDir(), "b.db"), storage.Options{Location: vilnius})
+	db, err := storage.Open(filepath.Join(b.TempDir(), "b.db"), storage.Options{Vocabulary: Vocabulary(), Location: vilnius})
 	if err != nil {
 		b.Fatal(err)
 	}
