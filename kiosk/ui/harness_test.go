@@ -56,13 +56,14 @@ func TestMain(m *testing.M) {
 var testApp fyne.App
 
 // harness is the touchscreen on a test window, over the real flow, the real
-// driver on the simulator and an in-memory store, on a virtual clock.
+// driver on the simulator and the real bbolt store in t.TempDir() (wrapped
+// to fail on demand), on a virtual clock.
 type harness struct {
 	t     testing.TB
 	win   fyne.Window
 	clk   *clock.Virtual
 	sim   *mlxsim.Sim
-	store *storagetest.Mem
+	store *storagetest.Store
 	flow  *kiosk.Flow
 	ui    *UI
 }
@@ -72,11 +73,12 @@ func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 	return newHarnessOn(t, p, mod, nil)
 }
 
-// newHarnessOn is newHarness with the flow on store instead of the
-// in-memory one (which still holds the test's bookings and guards).
+// newHarnessOn is newHarness with the flow on store instead of h.store
+// (which still holds the test's bookings and guards).
 func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.Store) *harness {
 	t.Helper()
-	h := &harness{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
+	h := &harness{t: t, clk: clock.NewVirtual(t0)}
+	h.store = storagetest.Open(t, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius, Clock: h.clk})
 	rig, s, err := hw.Simulated(mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
