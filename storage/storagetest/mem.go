@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -45,6 +46,31 @@ func Open(t testing.TB, opts storage.Options) *Store {
 		opts.PIN = storage.PINParams{Time: 1, MemoryKiB: 64, Threads: 1}
 	}
 	db, err := storage.Open(filepath.Join(t.TempDir(), "thermogate.db"), opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &Store{DB: db, t: t, vocab: opts.Vocabulary}
+}
+
+// OpenCopy is Open on a copy of the database file template (closed), in
+// t.TempDir(): a test that sets the same bookings and guards up many times
+// sets them up once, and each copy costs one commit instead of one per
+// booking and guard.
+func OpenCopy(t testing.TB, template string, opts storage.Options) *Store {
+	t.Helper()
+	if opts.PIN == (storage.PINParams{}) {
+		opts.PIN = storage.PINParams{Time: 1, MemoryKiB: 64, Threads: 1}
+	}
+	data, err := os.ReadFile(template)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "thermogate.db")
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := storage.Open(path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
