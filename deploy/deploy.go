@@ -1,6 +1,7 @@
 // Package deploy holds the files an installation needs, embedded so the
-// binary can print them: the example configuration, which is also the
-// definition of every default.
+// binary can print them: the example configuration, whose comments and
+// layout `thermogate config default` fills with the code's defaults
+// (config.Render; a test holds the file to them byte for byte).
 package deploy
 
 import _ "embed"

@@ -19,7 +19,7 @@ import (
 // an observer. Compare with storage's BenchmarkAppend and BenchmarkBoltPut
 // (bench/kiosk.sh prints them together).
 func BenchmarkStableReadingToDecision(b *testing.B) {
-	db, err := storage.Open(filepath.Join(b.TempDir(), "b.db"), storage.Options{Location: vilnius})
+	db, err := storage.Open(filepath.Join(b.TempDir(), "b.db"), storage.Options{Vocabulary: Vocabulary(), Location: vilnius})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -57,16 +57,6 @@ func BenchmarkStableReadingToDecision(b *testing.B) {
 }
 
 // slowAppend is a disk that takes its time: every Append waits d.
-type slowAppend struct {
-	Store
-	d time.Duration
-}
-
-func (s slowAppend) Append(ctx context.Context, rec storage.Screening) (uint64, error) {
-	time.Sleep(s.d)
-	return s.Store.Append(ctx, rec)
-}
-
 // BenchmarkUIThreadWithSlowStore: while Run waits 2 s for a screening to
 // be stored, the touchscreen's calls (Start, SetLang, Touch) must return at
 // once. It reports the slowest call; bench/kiosk.sh prints it against the
@@ -77,7 +67,9 @@ func BenchmarkUIThreadWithSlowStore(b *testing.B) {
 		b.Fatal(err)
 	}
 	rig.Sim.Remove()
-	flow, err := New(DefaultConfig(), slowAppend{Store: storagetest.New(), d: 2 * time.Second}, sampler, clock.Real{}, nil)
+	store := storagetest.Open(b, storage.Options{Vocabulary: Vocabulary()})
+	store.SlowAppend(2 * time.Second)
+	flow, err := New(DefaultConfig(), store, sampler, clock.Real{}, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -169,7 +169,7 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 	// A failed audit on logout: out of service, and the guard is told.
 	r := newRig(t, nil)
 	r.login()
-	r.store.FailAudit = errDiskFull
+	r.store.FailAudit(errDiskFull)
 	if err := r.GuardClose(); err == nil {
 		t.Fatal("a logout that was not audited reported success")
 	}
@@ -177,7 +177,7 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 		t.Fatalf("cause %q", st.OutOfService)
 	}
 	// A guard who takes it out of service again does not hide the cause.
-	r.store.FailAudit = nil
+	r.store.FailAudit(nil)
 	r.login()
 	r.GuardOutOfService()
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
@@ -185,7 +185,7 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 	}
 	// Back in service fails loudly when the audit log still cannot be written.
 	r.login()
-	r.store.FailAudit = errDiskFull
+	r.store.FailAudit(errDiskFull)
 	if err := r.GuardBackInService(); err == nil {
 		t.Fatal("back in service without an audit entry reported success")
 	}
@@ -196,11 +196,11 @@ func TestBrokenStorageIsNeverOverwritten(t *testing.T) {
 	r = newRig(t, nil)
 	r.EnterCode("AB12CD")
 	r.AnswerSymptoms(false)
-	r.store.FailAppend = errDiskFull
+	r.store.FailAppend(errDiskFull)
 	r.sim.SetFault(mlxsim.NACK)
 	r.Measure(context.Background())
 	r.sim.SetFault(mlxsim.None)
-	r.store.FailAppend = nil
+	r.store.FailAppend(nil)
 	r.Probe()
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {
 		t.Fatalf("cause %q after a probe", st.OutOfService)
@@ -345,7 +345,7 @@ func (b *hangingBus) Tx(addr uint16, w, r []byte) error {
 }
 
 func TestRunTakesAHungMeasurementOutOfService(t *testing.T) {
-	store := storagetest.New()
+	store := storagetest.Open(t, storage.Options{Vocabulary: Vocabulary()})
 	store.PutBooking(storage.Booking{Code: "AB12CD", Start: time.Now(), Status: storage.StatusActive})
 	bus := &hangingBus{Sim: mlxsim.New(&mlxsim.Opts{Ambient: c(22.01)}), hang: make(chan struct{})}
 	dev, _ := mlx90614.New(bus, nil)

@@ -304,7 +304,7 @@ func TestHotRoomDuringMeasurement(t *testing.T) {
 
 func TestStorageFailureNeverShowsTheDecision(t *testing.T) {
 	r := newRig(t, nil)
-	r.store.FailAppend = errDiskFull
+	r.store.FailAppend(errDiskFull)
 	st := r.visit("AB12CD", 35.51)
 	if st.Screen != OutOfService || st.OutOfService != OOSStorage {
 		t.Fatalf("screen %s (%s), want out of service for storage", st.Screen, st.OutOfService)
@@ -319,7 +319,7 @@ func TestStorageFailureNeverShowsTheDecision(t *testing.T) {
 	}
 	r.Probe() // storage trouble needs a person: a probe does not clear it
 	r.want(OutOfService)
-	r.store.FailAppend = nil
+	r.store.FailAppend(nil)
 	r.OpenGuard()
 	r.GuardLogin("Ona", "4826")
 	if err := r.GuardBackInService(); err != nil {

@@ -59,13 +59,16 @@ func TestGuardDenyAndClinical(t *testing.T) {
 	}
 	r.outcome(Deny, ReasonGuard)
 
+	// Each visitor has a booking of their own: the real store marks a
+	// decided booking used for good.
 	for _, tt := range []struct {
+		code     string
 		c        float64
 		decision Decision
 		reason   Reason
-	}{{37.3, Admit, ReasonOK}, {37.8, Deny, ReasonFever}} {
-		r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Status: storage.StatusActive})
-		r.EnterCode("AB12CD")
+	}{{"CL0001", 37.3, Admit, ReasonOK}, {"CL0002", 37.8, Deny, ReasonFever}} {
+		r.store.PutBooking(storage.Booking{Code: tt.code, Start: t0, Status: storage.StatusActive})
+		r.EnterCode(tt.code)
 		r.AnswerSymptoms(false)
 		r.login()
 		if err := r.GuardClinical(tt.c); err != nil {
@@ -203,7 +206,7 @@ func TestGuardScreensTimeOut(t *testing.T) {
 
 func TestAuditFailureStopsTheKiosk(t *testing.T) {
 	r := newRig(t, nil)
-	r.store.FailAudit = errDiskFull
+	r.store.FailAudit(errDiskFull)
 	r.OpenGuard()
 	r.GuardLogin("Ona", "4826")
 	if st := r.want(OutOfService); st.OutOfService != OOSStorage {

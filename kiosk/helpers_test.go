@@ -18,7 +18,7 @@ import (
 )
 
 // actions lists the audit log as "actor action" lines.
-func actions(m *storagetest.Mem) []string {
+func actions(m *storagetest.Store) []string {
 	var a []string
 	for _, e := range m.AuditLog() {
 		a = append(a, e.Actor+" "+e.Action)
@@ -36,15 +36,15 @@ func c(deg float64) physic.Temperature {
 	return physic.ZeroCelsius + physic.Temperature(math.Round(deg*1e9))
 }
 
-// rig is a flow on the real driver and the simulator, the in-memory store
-// (to make the disk fail on demand) and a virtual clock: every test runs
-// the code the kiosk runs, in microseconds, events applied on the test's
-// goroutine.
+// rig is a flow on the real driver and the simulator, the real bbolt store
+// in t.TempDir() (wrapped to make the disk fail on demand) and a virtual
+// clock: every test runs the code the kiosk runs, events applied on the
+// test's goroutine.
 type rig struct {
 	t      testing.TB
 	clk    *clock.Virtual
 	sim    *mlxsim.Sim
-	store  *storagetest.Mem
+	store  *storagetest.Store
 	flow   *Flow
 	states []State
 	mu     sync.Mutex
@@ -52,7 +52,8 @@ type rig struct {
 
 func newRig(t testing.TB, mod func(*Config)) *rig {
 	t.Helper()
-	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
+	r := &rig{t: t, clk: clock.NewVirtual(t0)}
+	r.store = storagetest.Open(t, storage.Options{Vocabulary: Vocabulary(), Location: vilnius, Clock: r.clk})
 	r.store.PutGuard("Ona", "4826")
 	rg, s, err := hw.Simulated(mlxsim.Opts{Clock: r.clk, Ambient: c(22.01)}, nil)
 	if err != nil {

@@ -50,7 +50,7 @@ func (n *notes) dump() string { n.mu.Lock(); defer n.mu.Unlock(); return strings
 // screenings with their attempts (a retest included) and latency, guard
 // actions and their decisions, and the probe's room; never a code.
 func TestRunTellsTheRecorder(t *testing.T) {
-	store := storagetest.New()
+	store := storagetest.Open(t, storage.Options{Vocabulary: Vocabulary()})
 	now := time.Now()
 	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
 	store.PutGuard("Ona", "4826")

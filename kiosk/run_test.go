@@ -20,7 +20,7 @@ import (
 // back to Idle, and nothing is left running after ctx ends.
 func TestRunOnTheWallClock(t *testing.T) {
 	before := runtime.NumGoroutine()
-	store := storagetest.New()
+	store := storagetest.Open(t, storage.Options{Vocabulary: Vocabulary()})
 	now := time.Now()
 	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
 	rig, sampler, err := hw.Simulated(mlxsim.Opts{Ambient: c(22.01), Rise: 20 * time.Millisecond},
@@ -78,8 +78,8 @@ func TestRunOnTheWallClock(t *testing.T) {
 
 	// Cancel in the middle of a measurement: Run must stop it and return.
 	flow.EnterCode("AB12CD") // used: denied
-	store.PutBooking(storage.Booking{Code: "AB12CD", Start: now, Status: storage.StatusActive})
-	flow.EnterCode("AB12CD")
+	store.PutBooking(storage.Booking{Code: "EF34GH", Start: now, Status: storage.StatusActive})
+	flow.EnterCode("EF34GH")
 	flow.AnswerSymptoms(false)
 	waitFor(Measure)
 	cancel()
@@ -107,7 +107,7 @@ func TestRunStopsDuringAProbe(t *testing.T) {
 		t.Fatal(err)
 	}
 	sim := rig.Sim
-	flow, err := New(DefaultConfig(), storagetest.New(), sampler, clock.Real{}, nil)
+	flow, err := New(DefaultConfig(), storagetest.Open(t, storage.Options{Vocabulary: Vocabulary()}), sampler, clock.Real{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

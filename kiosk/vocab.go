@@ -88,6 +88,23 @@ func Strings[T ~string](vs []T) []string {
 	return out
 }
 
+// Vocabulary is the kiosk's words for storage: whoever opens the database
+// passes it in storage.Options, so storage checks records against the
+// rules' words and normalises codes the kiosk's way without knowing the
+// rules itself.
+func Vocabulary() storage.Vocabulary {
+	return storage.Vocabulary{
+		Decisions:     Strings(Decisions),
+		Reasons:       Strings(Reasons),
+		Langs:         Strings(Languages),
+		Admit:         string(Admit),
+		Deny:          string(Deny),
+		Refer:         string(Refer),
+		NormalizeCode: NormalizeCode,
+		Calibration:   CalibrationWarning,
+	}
+}
+
 // Code limits after normalising.
 const (
 	MinCodeLen = 4

@@ -39,7 +39,7 @@ func (db *DB) ImportBookings(ctx context.Context, actor, name string, data []byt
 	if err := ctx.Err(); err != nil {
 		return ImportResult{}, err
 	}
-	rows, err := ParseBookings(name, data, format, db.loc)
+	rows, err := db.vocab.ParseBookings(name, data, format, db.loc)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -166,7 +166,7 @@ func getBooking(b *bbolt.Bucket, code string) (Booking, bool, error) {
 // Booking returns the booking with the given code (normalised first), or
 // ErrNotFound, or ErrBadCode.
 func (db *DB) Booking(ctx context.Context, code string) (Booking, error) {
-	c, err := NormalizeCode(code)
+	c, err := db.normalizeCode(code)
 	if err != nil {
 		return Booking{}, err
 	}
@@ -217,7 +217,7 @@ func (db *DB) Bookings(ctx context.Context, day Day) ([]Booking, error) {
 // CancelBooking marks a booking cancelled, with its audit entry, and returns
 // it. Cancelling a cancelled booking changes nothing and writes no entry.
 func (db *DB) CancelBooking(ctx context.Context, actor, code string) (Booking, error) {
-	c, err := NormalizeCode(code)
+	c, err := db.normalizeCode(code)
 	if err != nil {
 		return Booking{}, err
 	}

@@ -252,7 +252,7 @@ func TestMigrateSchema1(t *testing.T) {
 		return hashHex(b)
 	}
 	before := sum()
-	ro, err := Open(path, Options{ReadOnly: true, Location: db.loc})
+	ro, err := Open(path, Options{Vocabulary: testVocab, ReadOnly: true, Location: db.loc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,7 +265,7 @@ func TestMigrateSchema1(t *testing.T) {
 		t.Fatal("the read-only open changed the file")
 	}
 
-	db, err = Open(path, Options{Location: db.loc})
+	db, err = Open(path, Options{Vocabulary: testVocab, Location: db.loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -123,7 +123,7 @@ func TestCorruptFileNeverPanics(t *testing.T) {
 		if err := os.WriteFile(path, bad, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		db, err := Open(path, Options{Location: vilnius(t), PIN: cheapPIN, Timeout: time.Second})
+		db, err := Open(path, Options{Vocabulary: testVocab, Location: vilnius(t), PIN: cheapPIN, Timeout: time.Second})
 		if err != nil {
 			refused++
 			if errors.Is(err, ErrCorrupt) && !strings.Contains(err.Error(), "restore from a backup") {

@@ -101,6 +101,12 @@ type Options struct {
 	// Every change then fails. It shares the file with other readers but
 	// not with the kiosk, which holds it for writing.
 	ReadOnly bool
+	// Vocabulary is the rules' words storage checks records against and
+	// how it normalises a booking code (kiosk.Vocabulary gives the
+	// kiosk's). Without it, storing a screening, importing bookings and
+	// looking a code up fail with ErrNoVocabulary; reading, checking and
+	// exporting what is stored work.
+	Vocabulary Vocabulary
 }
 
 // DB is an open thermogate database. Its methods are safe for concurrent use.
@@ -115,6 +121,7 @@ type DB struct {
 	rename   func(oldpath, newpath string) error
 	readOnly bool
 	path     string
+	vocab    Vocabulary
 	// broken is set, for good, when bbolt found the file corrupt: every
 	// later call fails with it instead of reading or writing more of a
 	// damaged file (a panic in bbolt may also have left its locks held).
@@ -133,6 +140,11 @@ func Open(path string, opts Options) (*DB, error) {
 			return nil, fmt.Errorf("open %s: %w", path, ErrNoDatabase)
 		}
 	}
+	if !opts.Vocabulary.isZero() {
+		if err := opts.Vocabulary.check(); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	timeout := opts.Timeout
 	if timeout <= 0 {
 		timeout = DefaultTimeout
@@ -144,7 +156,7 @@ func Open(path string, opts Options) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	db := &DB{bolt: b, loc: opts.Location, clock: opts.Clock, log: opts.Logger, pin: opts.PIN, rename: os.Rename, readOnly: opts.ReadOnly, path: path}
+	db := &DB{bolt: b, loc: opts.Location, clock: opts.Clock, log: opts.Logger, pin: opts.PIN, rename: os.Rename, readOnly: opts.ReadOnly, path: path, vocab: opts.Vocabulary}
 	if db.loc == nil {
 		db.loc = time.Local
 	}

@@ -13,7 +13,7 @@ import (
 
 func TestOpenSecondProcessGetsErrLocked(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := Open(path, Options{})
+	db, err := Open(path, Options{Vocabulary: testVocab})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,7 +21,7 @@ func TestOpenSecondProcessGetsErrLocked(t *testing.T) {
 	// bbolt's flock is per open file, so a second Open in this process
 	// meets the lock exactly as another process would.
 	start := time.Now()
-	_, err = Open(path, Options{Timeout: 100 * time.Millisecond})
+	_, err = Open(path, Options{Vocabulary: testVocab, Timeout: 100 * time.Millisecond})
 	if !errors.Is(err, ErrLocked) {
 		t.Fatalf("second open: %v, want ErrLocked", err)
 	}
@@ -32,7 +32,7 @@ func TestOpenSecondProcessGetsErrLocked(t *testing.T) {
 		t.Errorf("second open took %v; the timeout was 100ms", d)
 	}
 	db.Close()
-	db2, err := Open(path, Options{Timeout: 100 * time.Millisecond})
+	db2, err := Open(path, Options{Vocabulary: testVocab, Timeout: 100 * time.Millisecond})
 	if err != nil {
 		t.Fatalf("open after close: %v", err)
 	}
@@ -41,7 +41,7 @@ func TestOpenSecondProcessGetsErrLocked(t *testing.T) {
 
 func TestOpenSchemaVersion(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := Open(path, Options{})
+	db, err := Open(path, Options{Vocabulary: testVocab})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +58,7 @@ func TestOpenSchemaVersion(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	_, err = Open(path, Options{})
+	_, err = Open(path, Options{Vocabulary: testVocab})
 	if !errors.Is(err, ErrNewerSchema) || !strings.Contains(err.Error(), "schema 3") {
 		t.Fatalf("open newer schema: %v, want ErrNewerSchema naming schema 3", err)
 	}
@@ -74,18 +74,18 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 	}
 	b.Update(func(tx *bbolt.Tx) error { _, err := tx.CreateBucket([]byte("widgets")); return err })
 	b.Close()
-	if _, err := Open(other, Options{}); !errors.Is(err, ErrNotThermogate) {
+	if _, err := Open(other, Options{Vocabulary: testVocab}); !errors.Is(err, ErrNotThermogate) {
 		t.Errorf("open another program's bbolt file: %v, want ErrNotThermogate", err)
 	}
 	// Not a database at all.
 	text := filepath.Join(dir, "notes.txt")
 	os.WriteFile(text, []byte(strings.Repeat("hello\n", 2000)), 0o600)
-	if _, err := Open(text, Options{}); err == nil {
+	if _, err := Open(text, Options{Vocabulary: testVocab}); err == nil {
 		t.Error("opened a text file as a database")
 	}
 	// MustExist does not create.
 	missing := filepath.Join(dir, "missing.db")
-	if _, err := Open(missing, Options{MustExist: true}); !errors.Is(err, ErrNoDatabase) {
+	if _, err := Open(missing, Options{Vocabulary: testVocab, MustExist: true}); !errors.Is(err, ErrNoDatabase) {
 		t.Errorf("MustExist on a missing file: %v, want ErrNoDatabase", err)
 	}
 	if _, err := os.Stat(missing); !errors.Is(err, os.ErrNotExist) {
@@ -95,7 +95,7 @@ func TestOpenRefusesOtherFiles(t *testing.T) {
 
 func TestOpenCreatesFileMode0600(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := Open(path, Options{})
+	db, err := Open(path, Options{Vocabulary: testVocab})
 	if err != nil {
 		t.Fatal(err)
 	}

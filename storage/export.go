@@ -33,15 +33,6 @@ var CSVHeader = []string{
 	"model", "threshold_c", "retest", "guard", "override_reason", "clinical_c", "kiosk", "params",
 }
 
-// The band in which the median shown temperature of admitted visitors
-// should lie; outside it, on a day with enough readings, the kiosk is more
-// likely misreading than the town feverish or cold.
-const (
-	CalibrationLowC     = 35.8
-	CalibrationHighC    = 37.2
-	CalibrationReadings = 20
-)
-
 // ExportFile is one written file.
 type ExportFile struct {
 	Name    string `json:"name"`
@@ -63,8 +54,9 @@ type DayStats struct {
 	MedianC  *float64 `json:"median_c"`
 	P10C     *float64 `json:"p10_c"`
 	P90C     *float64 `json:"p90_c"`
-	// CalibrationWarning is set when the median lies outside 35.8–37.2 °C
-	// on a day with at least 20 readings.
+	// CalibrationWarning is the judgement of these figures by the
+	// vocabulary's Calibration (the kiosk's: the median outside the band
+	// healthy visitors read in, on a day with enough readings), or "".
 	CalibrationWarning string `json:"calibration_warning,omitempty"`
 }
 
@@ -115,10 +107,13 @@ type ExportResult struct {
 // the kiosk's writes nor memory suffer from a large day.
 //
 // A day that is not over yet is ErrDayNotOver; a day already purged is
-// ErrPurged.
+// ErrPurged; a database opened without a Vocabulary is ErrNoVocabulary.
 func (db *DB) ExportDay(ctx context.Context, actor string, day Day, dir string) (ExportResult, error) {
 	if day.IsZero() {
 		return ExportResult{}, fmt.Errorf("%w: export: no day", ErrInvalid)
+	}
+	if db.vocab.Admit == "" {
+		return ExportResult{}, fmt.Errorf("export %s: %w", day, ErrNoVocabulary) // the stats count decisions
 	}
 	if today := db.Today(); !day.Before(today) {
 		return ExportResult{}, fmt.Errorf("export %s: %w: it ends at %s", day, ErrDayNotOver, day.AddDays(1).Start(db.loc).Format("2006-01-02 15:04 MST"))
@@ -247,7 +242,7 @@ func (db *DB) writeExport(ctx context.Context, day Day, dir string) (res ExportR
 	if err := cw.Write(CSVHeader); err != nil {
 		return res, err
 	}
-	var st statsBuilder
+	st := statsBuilder{v: db.vocab}
 	end := day.AddDays(1).Start(db.loc)
 	var chain ChainMarks
 	row := make([]string, len(CSVHeader))
@@ -380,6 +375,7 @@ func optC(v *float64) string {
 // resolution, so a count per tenth of a degree gives exact percentiles in
 // memory bounded by the range of temperatures, not the number of visitors.
 type statsBuilder struct {
+	v      Vocabulary // which decision is which, and the judge of the figures
 	st     DayStats
 	tenths map[int]int
 }
@@ -387,7 +383,7 @@ type statsBuilder struct {
 func (b *statsBuilder) add(s *Screening) {
 	b.st.Screenings++
 	switch s.Decision {
-	case DecisionAdmit:
+	case b.v.Admit:
 		b.st.Admitted++
 		if s.ShownC != nil {
 			if b.tenths == nil {
@@ -396,13 +392,13 @@ func (b *statsBuilder) add(s *Screening) {
 			b.tenths[roundTenths(*s.ShownC)]++
 			b.st.Readings++
 		}
-	case DecisionDeny:
+	case b.v.Deny:
 		b.st.Denied++
 		if b.st.DeniedBy == nil {
 			b.st.DeniedBy = map[string]int{}
 		}
 		b.st.DeniedBy[s.Reason]++
-	case DecisionRefer:
+	case b.v.Refer:
 		b.st.Referred++
 	}
 }
@@ -436,9 +432,8 @@ func (b *statsBuilder) stats() DayStats {
 		panic("BUG: percentile rank beyond the count")
 	}
 	st.P10C, st.MedianC, st.P90C = percentile(10), percentile(50), percentile(90)
-	if st.Readings >= CalibrationReadings && (*st.MedianC < CalibrationLowC || *st.MedianC > CalibrationHighC) {
-		st.CalibrationWarning = fmt.Sprintf("the median shown temperature of %d admitted visitors is %.1f °C, outside %.1f–%.1f °C: check the kiosk against a clinical thermometer",
-			st.Readings, *st.MedianC, CalibrationLowC, CalibrationHighC)
+	if b.v.Calibration != nil {
+		st.CalibrationWarning = b.v.Calibration(st)
 	}
 	return st
 }

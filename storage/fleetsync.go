@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 
@@ -64,7 +65,11 @@ func (db *DB) ApplyBookingChanges(ctx context.Context, changes []BookingChange, 
 		if c.Seq > through {
 			return fmt.Errorf("BUG: booking change %d after the changes' end %d", c.Seq, through)
 		}
-		if _, err := NormalizeCode(c.Booking.Code); err != nil || c.Booking.Code != mustNormal(c.Booking.Code) {
+		norm, err := db.normalizeCode(c.Booking.Code)
+		if errors.Is(err, ErrNoVocabulary) || errors.Is(err, ErrCorrupt) {
+			return err
+		}
+		if err != nil || c.Booking.Code != norm {
 			return fmt.Errorf("central booking change %d: code %q: %w", c.Seq, c.Booking.Code, ErrBadCode)
 		}
 	}
@@ -116,9 +121,4 @@ func (db *DB) ResetFleetBookingSeq(ctx context.Context) error {
 	return db.update(func(tx *bbolt.Tx) error {
 		return tx.Bucket(bucketMeta).Delete(metaFleetSeq)
 	})
-}
-
-func mustNormal(code string) string {
-	c, _ := NormalizeCode(code)
-	return c
 }

@@ -34,7 +34,7 @@ func testDBAt(t testing.TB, start time.Time) (*DB, *clock.Virtual) {
 	t.Helper()
 	loc := vilnius(t)
 	clk := clock.NewVirtual(start)
-	db, err := Open(filepath.Join(t.TempDir(), "thermogate.db"), Options{Location: loc, Clock: clk, PIN: cheapPIN})
+	db, err := Open(filepath.Join(t.TempDir(), "thermogate.db"), Options{Vocabulary: testVocab, Location: loc, Clock: clk, PIN: cheapPIN})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -90,7 +90,10 @@ type ImportRow struct {
 // is checked; if any is bad, the error is an *ImportError listing each bad
 // row, and no rows are returned. A code on two rows is a problem that names
 // both lines.
-func ParseBookings(name string, data []byte, format string, loc *time.Location) ([]ImportRow, error) {
+func (v Vocabulary) ParseBookings(name string, data []byte, format string, loc *time.Location) ([]ImportRow, error) {
+	if v.NormalizeCode == nil {
+		return nil, fmt.Errorf("%s: %w", name, ErrNoVocabulary)
+	}
 	if len(data) > MaxImportBytes {
 		return nil, fmt.Errorf("%s: %w: %d bytes, at most %d MiB at once; split it by day", name, ErrTooLarge, len(data), MaxImportBytes>>20)
 	}
@@ -110,9 +113,9 @@ func ParseBookings(name string, data []byte, format string, loc *time.Location) 
 	var rows []ImportRow
 	switch format {
 	case "csv":
-		rows = parseCSV(data, loc, ie)
+		rows = v.parseCSV(data, loc, ie)
 	case "json":
-		rows = parseJSON(data, loc, ie)
+		rows = v.parseJSON(data, loc, ie)
 	default:
 		return nil, fmt.Errorf("%s: format %q: want csv or json", name, format)
 	}
@@ -134,7 +137,7 @@ func ParseBookings(name string, data []byte, format string, loc *time.Location) 
 	return rows, nil
 }
 
-func parseCSV(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
+func (v Vocabulary) parseCSV(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
 	r := csv.NewReader(bytes.NewReader(data))
 	r.Comma = csvDelimiter(data)
 	r.FieldsPerRecord = -1 // a wrong field count is the row's problem, not the file's
@@ -189,7 +192,7 @@ func parseCSV(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
 		for name, i := range col {
 			f[name] = strings.TrimSpace(rec[i-1])
 		}
-		if b, problems := f.booking(loc); len(problems) > 0 {
+		if b, problems := f.booking(v, loc); len(problems) > 0 {
 			ie.add(line, "%s", strings.Join(problems, "; "))
 		} else {
 			rows = append(rows, ImportRow{line, b})
@@ -221,7 +224,7 @@ func csvSyntax(ie *ImportError, err error) {
 	ie.add(0, "CSV: %v", err)
 }
 
-func parseJSON(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
+func (v Vocabulary) parseJSON(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	syntax := func(err error) {
@@ -282,7 +285,7 @@ func parseJSON(data []byte, loc *time.Location, ie *ImportError) []ImportRow {
 				problems = append(problems, fmt.Sprintf("%s: want a string, not %s", k, clip(string(v), 20)))
 			}
 		}
-		b, more := f.booking(loc)
+		b, more := f.booking(v, loc)
 		if problems = append(problems, more...); len(problems) > 0 {
 			ie.add(line, "%s", strings.Join(problems, "; "))
 			continue
@@ -326,14 +329,14 @@ func clip(s string, n int) string {
 type rowFields map[string]string
 
 // booking checks every field and returns the booking, or every problem.
-func (f rowFields) booking(loc *time.Location) (Booking, []string) {
+func (f rowFields) booking(v Vocabulary, loc *time.Location) (Booking, []string) {
 	var problems []string
 	bad := func(format string, a ...any) { problems = append(problems, fmt.Sprintf(format, a...)) }
 	b := Booking{Minutes: DefaultMinutes, Status: StatusActive, Version: BookingVersion}
 
 	if raw := f["code"]; raw == "" {
 		bad("code is empty")
-	} else if c, err := NormalizeCode(raw); err != nil {
+	} else if c, err := v.NormalizeCode(raw); err != nil {
 		bad("code %q: %v", clip(raw, 20), err)
 	} else {
 		b.Code = c
@@ -371,8 +374,8 @@ func (f rowFields) booking(loc *time.Location) (Booking, []string) {
 		b.Location = raw
 	}
 
-	if raw := strings.ToLower(f["lang"]); raw != "" && !slices.Contains(Languages, raw) {
-		bad("unknown language %q; want lt, pl, ru or en (or empty)", clip(f["lang"], 20))
+	if raw := strings.ToLower(f["lang"]); raw != "" && !slices.Contains(v.Langs, raw) {
+		bad("unknown language %q; want %s (or empty)", clip(f["lang"], 20), orList(v.Langs))
 	} else {
 		b.Lang = raw
 	}
@@ -414,4 +417,12 @@ func parseStart(s string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, fmt.Errorf("start %q: year %d out of range %d–%d", s, y, firstStartYear, lastStartYear)
 	}
 	return t, nil
+}
+
+// orList writes words as "a, b, c or d".
+func orList(words []string) string {
+	if len(words) < 2 {
+		return strings.Join(words, "")
+	}
+	return strings.Join(words[:len(words)-1], ", ") + " or " + words[len(words)-1]
 }

@@ -12,7 +12,7 @@ import (
 // 09:00 or named as the problem, never blamed on daylight saving.
 func TestParseBookingsOneDigitHour(t *testing.T) {
 	loc := vilnius(t)
-	rows, err := ParseBookings("b.csv", []byte("code,start\nAB12CD,2026-03-16 9:00\n"), "", loc)
+	rows, err := testVocab.ParseBookings("b.csv", []byte("code,start\nAB12CD,2026-03-16 9:00\n"), "", loc)
 	if err != nil {
 		t.Fatalf("2026-03-16 9:00: %v", err)
 	}
@@ -21,7 +21,7 @@ func TestParseBookingsOneDigitHour(t *testing.T) {
 	}
 	// The hour that does not exist is still refused, with a one-digit hour too.
 	for _, s := range []string{"2026-03-29 03:30", "2026-03-29 3:30"} {
-		_, err := ParseBookings("b.csv", []byte("code,start\nAB12CD,"+s+"\n"), "", loc)
+		_, err := testVocab.ParseBookings("b.csv", []byte("code,start\nAB12CD,"+s+"\n"), "", loc)
 		if err == nil || !strings.Contains(err.Error(), "clocks go forward") {
 			t.Errorf("%s: %v; want the clocks-go-forward problem", s, err)
 		}
@@ -58,7 +58,7 @@ func TestParseBookingsUTF16(t *testing.T) {
 		{"BE without BOM", enc(true, false), "csv"},
 		{"LE as json", enc(false, true), "json"},
 	} {
-		_, err := ParseBookings("b.csv", tc.data, tc.format, vilnius(t))
+		_, err := testVocab.ParseBookings("b.csv", tc.data, tc.format, vilnius(t))
 		if err == nil || !strings.Contains(err.Error(), "looks like UTF-16; save as UTF-8") || strings.Contains(err.Error(), "unknown column") {
 			t.Errorf("%s: %v", tc.name, err)
 		}

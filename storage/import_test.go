@@ -17,7 +17,7 @@ JK56LM,2026-03-17T10:00:00+02:00,30,,
 
 func TestParseBookingsCSV(t *testing.T) {
 	loc := vilnius(t)
-	rows, err := ParseBookings("b.csv", []byte(goodCSV), "", loc)
+	rows, err := testVocab.ParseBookings("b.csv", []byte(goodCSV), "", loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func TestParseBookingsSpreadsheetCSV(t *testing.T) {
 	// Any column order, a BOM, ';' as separator, CRLF, a trailing empty
 	// column, upper-case headers: what a spreadsheet saves.
 	data := "\xef\xbb\xbfLang;Start;Code;\r\nru;2026-03-16 11:00;ZZ99YY;\r\n"
-	rows, err := ParseBookings("b.csv", []byte(data), "csv", vilnius(t))
+	rows, err := testVocab.ParseBookings("b.csv", []byte(data), "csv", vilnius(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ GOOD04,2026-03-29 03:30,15,en
 GOOD05,2026-03-16 09:00
 GOOD06,,abc,
 `
-	_, err := ParseBookings("b.csv", []byte(data), "csv", vilnius(t))
+	_, err := testVocab.ParseBookings("b.csv", []byte(data), "csv", vilnius(t))
 	var ie *ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err %v, want *ImportError", err)
@@ -116,13 +116,13 @@ func TestParseBookingsHeaderProblems(t *testing.T) {
 		{`[{"code":"AB12CD","start":"2026-03-16 09:00",}]`, "line 1: JSON syntax"},
 	}
 	for _, tt := range tests {
-		_, err := ParseBookings("f", []byte(tt.data), "", loc)
+		_, err := testVocab.ParseBookings("f", []byte(tt.data), "", loc)
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("%q: %v; want %q", tt.data, err, tt.want)
 		}
 	}
 	big := make([]byte, MaxImportBytes+1)
-	if _, err := ParseBookings("big.csv", big, "", loc); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "at most 16 MiB") {
+	if _, err := testVocab.ParseBookings("big.csv", big, "", loc); !errors.Is(err, ErrTooLarge) || !strings.Contains(err.Error(), "at most 16 MiB") {
 		t.Errorf("huge file: %v", err)
 	}
 }
@@ -133,7 +133,7 @@ func TestParseBookingsJSON(t *testing.T) {
   {"code": "AB12CD", "start": "2026-03-16 09:00", "minutes": 20, "service": "Tax", "lang": "en"},
   {"code": "EF34GH", "start": "2026-03-16T09:15:00Z", "minutes": null}
 ]`
-	rows, err := ParseBookings("b.json", []byte(data), "", loc)
+	rows, err := testVocab.ParseBookings("b.json", []byte(data), "", loc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func TestParseBookingsJSON(t *testing.T) {
   "AB99CD",
   {"code": "QQ33WW", "start": "2026-03-16 09:00", "minutes": 500}
 ]`
-	_, err = ParseBookings("b.json", []byte(bad), "json", loc)
+	_, err = testVocab.ParseBookings("b.json", []byte(bad), "json", loc)
 	var ie *ImportError
 	if !errors.As(err, &ie) {
 		t.Fatalf("err %v", err)
@@ -308,7 +308,7 @@ func checkRows(t *testing.T, rows []ImportRow) {
 	seen := map[string]bool{}
 	for _, r := range rows {
 		b := r.Booking
-		if c, err := NormalizeCode(b.Code); err != nil || c != b.Code {
+		if c, err := testNormalizeCode(b.Code); err != nil || c != b.Code {
 			t.Fatalf("row %d: code %q is not normal", r.Line, b.Code)
 		}
 		if seen[b.Code] {
@@ -335,7 +335,7 @@ func FuzzParseBookingsCSV(f *testing.F) {
 	f.Add([]byte("\xef\xbb\xbfcode,start,lang\nABCD,2026-03-16T09:00:00Z,EN\nABCD,2026-03-16 09:00,xx\n"))
 	loc := vilnius(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, err := ParseBookings("f.csv", data, "csv", loc)
+		rows, err := testVocab.ParseBookings("f.csv", data, "csv", loc)
 		if err == nil && len(rows) == 0 {
 			t.Fatal("no rows and no error")
 		}
@@ -353,32 +353,11 @@ func FuzzParseBookingsJSON(f *testing.F) {
 	f.Add([]byte(`[{"code":"ABCD","start":"2026-03-16T09:00:00+02:00","minutes":"15"}`))
 	loc := vilnius(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		rows, err := ParseBookings("f.json", data, "json", loc)
+		rows, err := testVocab.ParseBookings("f.json", data, "json", loc)
 		if err == nil && len(rows) == 0 {
 			t.Fatal("no rows and no error")
 		}
 		checkRows(t, rows)
-	})
-}
-
-func FuzzNormalizeCode(f *testing.F) {
-	for _, s := range []string{"ab12cd", " AB-12_CD ", "x", "ABCDEFGHIJKLMNOPQ", "ąčę1", "12\t34", strings.Repeat("-", 70) + "ABCD"} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		c, err := NormalizeCode(s)
-		if err != nil {
-			if !errors.Is(err, ErrBadCode) {
-				t.Fatalf("%q: error %v is not ErrBadCode", s, err)
-			}
-			return
-		}
-		if len(c) < MinCodeLen || len(c) > MaxCodeLen || strings.Trim(c, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") != "" {
-			t.Fatalf("%q normalised to %q", s, c)
-		}
-		if again, err := NormalizeCode(c); err != nil || again != c {
-			t.Fatalf("%q: not idempotent: %q, %v", c, again, err)
-		}
 	})
 }
 

@@ -129,14 +129,14 @@ func TestApplyBookingChanges(t *testing.T) {
 // checked.
 func TestImportLocationColumn(t *testing.T) {
 	loc := vilnius(t)
-	rows, err := ParseBookings("b.csv", []byte("code,start,location\nAB12CD,2026-03-16 14:00,Archive\nEF34GH,2026-03-16 14:00,\n"), "", loc)
+	rows, err := testVocab.ParseBookings("b.csv", []byte("code,start,location\nAB12CD,2026-03-16 14:00,Archive\nEF34GH,2026-03-16 14:00,\n"), "", loc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if rows[0].Booking.Location != "Archive" || rows[1].Booking.Location != "" {
 		t.Errorf("locations: %+v", rows)
 	}
-	_, err = ParseBookings("b.csv", []byte("code,start,location\nAB12CD,2026-03-16 14:00,\"a\tb\"\n"), "", loc)
+	_, err = testVocab.ParseBookings("b.csv", []byte("code,start,location\nAB12CD,2026-03-16 14:00,\"a\tb\"\n"), "", loc)
 	var ie *ImportError
 	if !errors.As(err, &ie) || ie.Problems[0].Line != 2 {
 		t.Errorf("a location with a tab: %v", err)

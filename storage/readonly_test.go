@@ -48,7 +48,7 @@ func TestReadOnlyOpenAsAnotherUser(t *testing.T) {
 		if _, err := os.OpenFile(p, os.O_RDWR, 0); !errors.Is(err, os.ErrPermission) {
 			t.Fatalf("the file can be opened for writing (%v): not a read-only path", err)
 		}
-		db, err := Open(p, Options{ReadOnly: true, Timeout: time.Second})
+		db, err := Open(p, Options{Vocabulary: testVocab, ReadOnly: true, Timeout: time.Second})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -74,7 +74,7 @@ func TestReadOnlyOpenAsAnotherUser(t *testing.T) {
 	}
 	before := hashHex(data)
 	if os.Geteuid() != 0 {
-		db, err := Open(path, Options{ReadOnly: true, Location: vilnius(t)})
+		db, err := Open(path, Options{Vocabulary: testVocab, ReadOnly: true, Location: vilnius(t)})
 		if err != nil {
 			t.Fatal(err)
 		}

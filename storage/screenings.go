@@ -14,16 +14,6 @@ import (
 	"go.etcd.io/bbolt"
 )
 
-// Reasons lists every screening reason Append accepts.
-var Reasons = []string{
-	ReasonOK, ReasonFever, ReasonSymptoms, ReasonUnknownCode, ReasonNotToday,
-	ReasonTooEarly, ReasonTooLate, ReasonUsed, ReasonCancelled, ReasonNoReading,
-	ReasonSensorFault, ReasonStorage, ReasonGuard,
-}
-
-// Decisions lists every screening decision Append accepts.
-var Decisions = []string{DecisionAdmit, DecisionDeny, DecisionRefer}
-
 // Append stores a screening and returns its id. It returns only after the
 // transaction is committed and fsynced, so the kiosk may show the decision
 // once Append has returned without error; on an error nothing was stored.
@@ -53,7 +43,7 @@ func (db *DB) Append(ctx context.Context, s Screening) (uint64, error) {
 
 // appendTx is Append inside a transaction.
 func (db *DB) appendTx(tx *bbolt.Tx, s *Screening) (uint64, error) {
-	if err := validScreening(s); err != nil {
+	if err := db.vocab.validScreening(s); err != nil {
 		return 0, err
 	}
 	s.Time = s.Time.In(db.loc)
@@ -143,7 +133,7 @@ func (db *DB) markUsed(tx *bbolt.Tx, code string, at time.Time) error {
 
 // validScreening checks what the kiosk hands over; a failure is a bug in the
 // caller, and the kiosk then shows "see the guard".
-func validScreening(s *Screening) error {
+func (v Vocabulary) validScreening(s *Screening) error {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("%w: screening: %s", ErrInvalid, fmt.Sprintf(format, a...))
 	}
@@ -153,14 +143,17 @@ func validScreening(s *Screening) error {
 	if y := s.Time.Year(); y < 1700 || y > 2200 {
 		return bad("time %v out of range", s.Time)
 	}
-	if !slices.Contains(Decisions, s.Decision) {
+	if v.NormalizeCode == nil {
+		return ErrNoVocabulary
+	}
+	if !slices.Contains(v.Decisions, s.Decision) {
 		return bad("decision %q", s.Decision)
 	}
-	if !slices.Contains(Reasons, s.Reason) {
+	if !slices.Contains(v.Reasons, s.Reason) {
 		return bad("reason %q", s.Reason)
 	}
 	if s.Code != "" {
-		if c, err := NormalizeCode(s.Code); err == nil {
+		if c, err := v.NormalizeCode(s.Code); err == nil {
 			s.Code = c
 		} else {
 			s.Code = ""

@@ -161,7 +161,7 @@ func TestChild(t *testing.T) {
 			os.Exit(3)
 		}
 	}
-	db, err := Open(os.Getenv(envPath), Options{Timeout: 5 * time.Second, Location: time.UTC})
+	db, err := Open(os.Getenv(envPath), Options{Vocabulary: testVocab, Timeout: 5 * time.Second, Location: time.UTC})
 	if err != nil {
 		fmt.Printf("ERR open: %v\n", err)
 		os.Exit(0)
@@ -212,7 +212,7 @@ func child(t *testing.T, mode, path string, extraEnv ...string) (*exec.Cmd, *buf
 // every acknowledged screening.
 func checkAcked(t *testing.T, path string, acked []uint64) {
 	t.Helper()
-	db, err := Open(path, Options{Location: time.UTC})
+	db, err := Open(path, Options{Vocabulary: testVocab, Location: time.UTC})
 	if err != nil {
 		t.Fatalf("open after the child: %v", err)
 	}
@@ -302,7 +302,7 @@ func TestFullDiskKeepsStoredScreenings(t *testing.T) {
 	}
 	checkAcked(t, path, acked)
 	// The disk has room again: the file takes more.
-	db, err := Open(path, Options{Location: time.UTC})
+	db, err := Open(path, Options{Vocabulary: testVocab, Location: time.UTC})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -110,7 +111,7 @@ func (d *dbFlags) open(ctx context.Context, create bool) (admin.Service, error) 
 		}
 		return c, nil
 	}
-	db, err := storage.Open(d.path, storage.Options{Location: loc, Timeout: d.wait, MustExist: !create, ReadOnly: d.readOnly})
+	db, err := storage.Open(d.path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: loc, Timeout: d.wait, MustExist: !create, ReadOnly: d.readOnly})
 	if unreached != nil && (errors.Is(err, storage.ErrLocked) || errors.Is(err, os.ErrPermission)) {
 		return nil, fmt.Errorf("%w\n(%v)", unreached, err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -147,7 +148,7 @@ func TestGuardCommands(t *testing.T) {
 
 func TestCommandsWhileTheDatabaseIsInUse(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")
-	db, err := storage.Open(path, storage.Options{})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +166,7 @@ func TestCommandsWhileTheDatabaseIsInUse(t *testing.T) {
 func TestExportCommand(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "t.db")
 	loc, _ := time.LoadLocation("Europe/Vilnius")
-	db, err := storage.Open(path, storage.Options{Location: loc})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +175,7 @@ func TestExportCommand(t *testing.T) {
 	for i := range 3 {
 		_, err := db.Append(context.Background(), storage.Screening{
 			Time: yesterday.Start(loc).Add(time.Duration(10+i) * time.Hour), Kiosk: "door-1",
-			Decision: storage.DecisionAdmit, Reason: storage.ReasonOK, ShownC: &shown, ThresholdC: 37.3,
+			Decision: string(kiosk.Admit), Reason: string(kiosk.ReasonOK), ShownC: &shown, ThresholdC: 37.3,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -238,7 +239,7 @@ func TestCommandsThroughTheDaemon(t *testing.T) {
 
 	path := filepath.Join(t.TempDir(), "t.db")
 	// The daemon opens the database in the configured zone, as the CLI does.
-	db, err := storage.Open(path, storage.Options{Location: config.Default().Location()})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: config.Default().Location()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -36,7 +36,13 @@ func configCommand() *command {
 				summary: "Print the default configuration, every key commented.",
 				setup: func(fs *flag.FlagSet, e *env) runFunc {
 					return func(ctx context.Context, args []string) error {
-						_, err := e.stdout.Write(deploy.ConfigExample)
+						// The values are the code's (config.Default), the
+						// comments and layout deploy/config.example.toml's.
+						b, err := config.Render(config.Default(), deploy.ConfigExample)
+						if err != nil {
+							return err
+						}
+						_, err = e.stdout.Write(b)
 						return err
 					}
 				},

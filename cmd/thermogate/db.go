@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/thermogate/thermogate/internal/admin"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -115,7 +116,7 @@ func dbPagesCommand() *command {
 		nargs: [2]int{1, 1},
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			return func(ctx context.Context, args []string) error {
-				db, err := storage.Open(args[0], storage.Options{ReadOnly: true})
+				db, err := storage.Open(args[0], storage.Options{Vocabulary: kiosk.Vocabulary(), ReadOnly: true})
 				if err != nil {
 					return err
 				}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -23,7 +24,7 @@ func seeded(t *testing.T) (string, storage.Day) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "t.db")
 	loc := config.Default().Location()
-	db, err := storage.Open(path, storage.Options{Location: loc})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -33,7 +34,7 @@ func seeded(t *testing.T) (string, storage.Day) {
 	for i := range 5 {
 		_, err := db.Append(context.Background(), storage.Screening{
 			Time: yesterday.Start(loc).Add(time.Duration(9+i) * time.Hour), Kiosk: "door-1",
-			Decision: storage.DecisionAdmit, Reason: storage.ReasonOK, ShownC: &shown, ThresholdC: 37.3,
+			Decision: string(kiosk.Admit), Reason: string(kiosk.ReasonOK), ShownC: &shown, ThresholdC: 37.3,
 		})
 		if err != nil {
 			t.Fatal(err)
@@ -48,7 +49,7 @@ func seeded(t *testing.T) (string, storage.Day) {
 // serve runs an admin socket on path's database, as the kiosk does.
 func serve(t *testing.T, path string) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(path, storage.Options{Location: config.Default().Location()})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: config.Default().Location()})
 	if err != nil {
 		t.Fatal(err)
 	}

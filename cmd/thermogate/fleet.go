@@ -16,6 +16,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/fleet"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -344,7 +345,7 @@ func fleetReportCommand() *command {
 					}
 					for _, r := range reps {
 						fmt.Fprintf(e.stdout, "%s %s: %d screenings (admit %d, deny %d, refer %d)\n", d, r.Kiosk, r.Total,
-							r.Decision[storage.DecisionAdmit], r.Decision[storage.DecisionDeny], r.Decision[storage.DecisionRefer])
+							r.Decision[string(kiosk.Admit)], r.Decision[string(kiosk.Deny)], r.Decision[string(kiosk.Refer)])
 						keys := make([]string, 0, len(r.Counts))
 						for k := range r.Counts {
 							keys = append(keys, k)

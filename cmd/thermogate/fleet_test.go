@@ -12,6 +12,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/pgtest"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -86,7 +87,7 @@ func TestFleetCommands(t *testing.T) {
 	}
 
 	// The kiosk, with what add-kiosk printed.
-	kdb, err := storage.Open(filepath.Join(dir, "k.db"), storage.Options{Location: mustLoc(t)})
+	kdb, err := storage.Open(filepath.Join(dir, "k.db"), storage.Options{Vocabulary: kiosk.Vocabulary(), Location: mustLoc(t)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,7 +113,7 @@ func TestFleetCommands(t *testing.T) {
 	if bk, err := kdb.Booking(ctx, "CLI222"); err != nil || bk.Status != storage.StatusCancelled {
 		t.Errorf("at the kiosk: %+v %v", bk, err)
 	}
-	s := storage.Screening{Time: time.Now(), Kiosk: "cli-door-1", Code: "CLI111", Decision: storage.DecisionAdmit, Reason: storage.ReasonOK,
+	s := storage.Screening{Time: time.Now(), Kiosk: "cli-door-1", Code: "CLI111", Decision: string(kiosk.Admit), Reason: string(kiosk.ReasonOK),
 		Model: "offset/1", ThresholdC: 37.3, BookingUsed: true}
 	if _, err := kdb.Append(ctx, s); err != nil {
 		t.Fatal(err)

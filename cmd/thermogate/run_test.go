@@ -10,6 +10,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -68,7 +69,7 @@ func TestRunHeadlessServesAndStops(t *testing.T) {
 
 func TestDemoBookings(t *testing.T) {
 	loc := config.Default().Location()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "d.db"), storage.Options{Location: loc})
+	db, err := storage.Open(filepath.Join(t.TempDir(), "d.db"), storage.Options{Vocabulary: kiosk.Vocabulary(), Location: loc})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -66,7 +66,7 @@ func simulateCommand() *command {
 					defer os.RemoveAll(dir)
 					path = filepath.Join(dir, "simulate.db")
 				}
-				db, err := storage.Open(path, storage.Options{Location: cfg.Location(), Logger: newLogger(e.stderr)})
+				db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: cfg.Location(), Logger: newLogger(e.stderr)})
 				if err != nil {
 					return err
 				}

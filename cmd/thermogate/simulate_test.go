@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -34,7 +35,7 @@ func TestSimulateCommand(t *testing.T) {
 		t.Fatalf("screenings: exit %d\n%s", code, out)
 	}
 
-	d, err := storage.Open(db, storage.Options{Location: config.Default().Location()})
+	d, err := storage.Open(db, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: config.Default().Location()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,13 +17,14 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
 // serveDB runs an admin socket on the database at path, as the daemon does.
 func serveDB(t *testing.T, path string) *storage.DB {
 	t.Helper()
-	db, err := storage.Open(path, storage.Options{Location: config.Default().Location()})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: config.Default().Location()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/sound"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 // soundSpec is the flags every sound command shares.
@@ -38,12 +39,12 @@ func (s *soundSpec) load(fs *flag.FlagSet) (config.Config, *sound.Library, error
 }
 
 func langFlag(fs *flag.FlagSet, def string) *string {
-	return fs.String("lang", def, "`language`: "+strings.Join(sound.Langs, ", "))
+	return fs.String("lang", def, "`language`: "+strings.Join(kiosk.Strings(kiosk.Languages), ", "))
 }
 
 func checkLang(l string) error {
-	if !slices.Contains(sound.Langs, l) {
-		return usagef("--lang %q: want one of %s", l, strings.Join(sound.Langs, ", "))
+	if !slices.Contains(kiosk.Strings(kiosk.Languages), l) {
+		return usagef("--lang %q: want one of %s", l, strings.Join(kiosk.Strings(kiosk.Languages), ", "))
 	}
 	return nil
 }
@@ -78,7 +79,7 @@ func soundListCommand() *command {
 						fmt.Fprintf(w, "%s\t*\t%s\t(%.2f s)\n", k, sound.SourceTone, p.Duration().Seconds())
 						continue
 					}
-					for _, l := range sound.Langs {
+					for _, l := range kiosk.Strings(kiosk.Languages) {
 						src, why := lib.Source(k, l)
 						s := string(src)
 						if why != nil {
@@ -117,7 +118,7 @@ func soundRenderCommand() *command {
 				if *dir == "" {
 					return usagef("--dir is required")
 				}
-				langs := sound.Langs
+				langs := kiosk.Strings(kiosk.Languages)
 				if *lang != "" {
 					if err := checkLang(*lang); err != nil {
 						return err

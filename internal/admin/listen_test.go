@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -192,7 +193,7 @@ func (l *logBuf) String() string {
 
 func serveWith(t *testing.T, dir string, opts ListenOptions) string {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{})
+	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{Vocabulary: kiosk.Vocabulary()})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +328,7 @@ func (s slowAudit) VerifyAudit(ctx context.Context) (storage.AuditReport, error)
 
 func TestSlowOperationIsNotSilence(t *testing.T) {
 	dir := t.TempDir()
-	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{})
+	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{Vocabulary: kiosk.Vocabulary()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,13 +11,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
 func serve(t *testing.T) (string, *storage.DB) {
 	t.Helper()
 	dir := t.TempDir()
-	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{})
+	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{Vocabulary: kiosk.Vocabulary()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,8 @@
 // Package config reads thermogate's TOML configuration. The defaults are
 // Default(), built from the flow's own (kiosk.DefaultConfig) and this
-// package's; deploy/config.example.toml documents them and a test holds it
-// to them. Unknown keys, durations without a unit and values out of range
+// package's; `thermogate config default` renders them (Render) in the
+// layout and comments of deploy/config.example.toml, and a test holds that
+// file to the rendering byte for byte. Unknown keys, durations without a unit and values out of range
 // are errors that name the key.
 package config
 

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -179,4 +181,60 @@ func countLeaves(t reflect.Type) int {
 		n++
 	}
 	return n
+}
+
+// `thermogate config default` renders Default() in the example's layout;
+// the example file is exactly that, byte for byte. After changing a
+// default in code, regenerate it: go test ./internal/config -run
+// TestExampleIsRenderedFromCode -update
+func TestExampleIsRenderedFromCode(t *testing.T) {
+	got, err := Render(Default(), deploy.ConfigExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile("../../deploy/config.example.toml", got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if !bytes.Equal(got, deploy.ConfigExample) {
+		t.Fatalf("deploy/config.example.toml is not Default() rendered; run with -update to regenerate. Rendered:\n%s", got)
+	}
+}
+
+var update = flag.Bool("update", false, "rewrite deploy/config.example.toml from Default()")
+
+// A default changed in code shows in the rendering, comments kept; a key
+// the layout lacks, or one the configuration lacks, is an error.
+func TestRenderTakesValuesFromCode(t *testing.T) {
+	c := Default()
+	c.Rule.ThresholdC = 37.5
+	c.UI.InputTimeout = 45 * time.Second
+	c.Sensor.Addr = 0x5B
+	got, err := Render(c, deploy.ConfigExample)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"threshold_c = 37.5       # shown temperature above this is fever",
+		`input_timeout = "45s"    # the code and symptoms`,
+		"addr = 91                # SMBus address",
+		"retest_pause = \"10s\"     # the pause before the retest", // unchanged: as written
+	} {
+		if !strings.Contains(string(got), want+"") {
+			t.Errorf("rendering lacks %q", want)
+		}
+	}
+	back, err := Parse(got, "rendered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Rule.ThresholdC != 37.5 || back.UI.InputTimeout != 45*time.Second || back.Sensor.Addr != 0x5B {
+		t.Errorf("the rendering reads back as %+v", back)
+	}
+	if _, err := Render(Default(), []byte("kiosk_id = \"x\"\nnot_a_key = 1\n")); err == nil ||
+		!strings.Contains(err.Error(), "not_a_key is not a key") || !strings.Contains(err.Error(), "rule.threshold_c is missing") {
+		t.Errorf("a bad layout: %v", err)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -50,7 +51,7 @@ func TestNightlyBackupKeepsTheLastN(t *testing.T) {
 		t.Fatalf("backup %v %v", fi, err)
 	}
 	// The copy is a working database with today's screening.
-	b, err := storage.Open(filepath.Join(c.Export.Dir, today), storage.Options{ReadOnly: true, Location: c.Location()})
+	b, err := storage.Open(filepath.Join(c.Export.Dir, today), storage.Options{Vocabulary: kiosk.Vocabulary(), ReadOnly: true, Location: c.Location()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -72,7 +72,7 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 	if err := os.MkdirAll(filepath.Dir(cfg.Store.Path), 0o700); err != nil {
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	if d.db, err = storage.Open(cfg.Store.Path, storage.Options{Location: cfg.Location(), Logger: d.log}); errors.Is(err, storage.ErrCorrupt) {
+	if d.db, err = storage.Open(cfg.Store.Path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: cfg.Location(), Logger: d.log}); errors.Is(err, storage.ErrCorrupt) {
 		// Exiting would only make systemd restart us into the same file:
 		// run on, every store call failing with the cause, out of service.
 		d.log.Error("database corrupt: the kiosk stays out of service; restore from a backup", "path", cfg.Store.Path, "err", err)

@@ -97,7 +97,7 @@ func TestNextAt(t *testing.T) {
 // screen stores a screening at t.
 func screen(t *testing.T, db *storage.DB, at time.Time, shown float64) {
 	t.Helper()
-	s := storage.Screening{Time: at, Kiosk: "door-1", Code: "AB12CD", Decision: storage.DecisionAdmit, Reason: storage.ReasonOK,
+	s := storage.Screening{Time: at, Kiosk: "door-1", Code: "AB12CD", Decision: string(kiosk.Admit), Reason: string(kiosk.ReasonOK),
 		ShownC: &shown, Model: "offset/1", ThresholdC: 37.3}
 	if _, err := db.Append(context.Background(), s); err != nil {
 		t.Fatal(err)

@@ -13,7 +13,7 @@ import (
 	"periph.io/x/conn/v3/gpio/gpiotest"
 
 	"github.com/thermogate/thermogate/internal/clock"
-	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 var t0 = time.Date(2026, 3, 2, 9, 0, 0, 0, time.UTC)
@@ -344,10 +344,10 @@ func TestOutputsFollowTheKiosk(t *testing.T) {
 		}
 		// Every decision: the lamp follows REFER (and DENY when asked);
 		// Decided never opens the door, whatever the decision.
-		for _, d := range storage.Decisions {
+		for _, d := range kiosk.Strings(kiosk.Decisions) {
 			o.GuardOpened()
 			o.Decided(d)
-			want := d == storage.DecisionRefer || (onDeny && d == storage.DecisionDeny)
+			want := d == string(kiosk.Refer) || (onDeny && d == string(kiosk.Deny))
 			if o.Guard.Lit() != want || (guard.level() == gpio.High) != want {
 				t.Errorf("on_deny %v, %s: guard lamp %v, want %v", onDeny, d, o.Guard.Lit(), want)
 			}
@@ -356,13 +356,13 @@ func TestOutputsFollowTheKiosk(t *testing.T) {
 			}
 		}
 		// The guard opens the menu: the lamp goes out.
-		o.Decided(storage.DecisionRefer)
+		o.Decided(string(kiosk.Refer))
 		o.GuardOpened()
 		if o.Guard.Lit() || guard.level() != gpio.Low {
 			t.Error("guard lamp still lit after the guard came")
 		}
 		// Nobody comes: the lamp goes out after the timeout, not before.
-		o.Decided(storage.DecisionRefer)
+		o.Decided(string(kiosk.Refer))
 		now := clk.Now().Sub(t0)
 		clk.waitSleeping(t, now+cfg.GuardSignalTimeout)
 		clk.Advance(cfg.GuardSignalTimeout - time.Second)
@@ -422,7 +422,7 @@ func TestNothingWired(t *testing.T) {
 	if err := o.Door.Pulse(context.Background()); !errors.Is(err, ErrNotWired) {
 		t.Errorf("Pulse without a door: %v", err)
 	}
-	o.Decided(storage.DecisionRefer)
+	o.Decided(string(kiosk.Refer))
 	o.SetOutOfService(true)
 	if o.Health() != nil || o.Door.Open() {
 		t.Error("an unwired door reports something")

@@ -13,7 +13,7 @@ import (
 	"periph.io/x/host/v3"
 
 	"github.com/thermogate/thermogate/internal/clock"
-	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 // Outputs are the kiosk's GPIO outputs, made from the [gpio] configuration.
@@ -103,7 +103,7 @@ func New(cfg Config, pins Pins, clk clock.Clock, log *slog.Logger) (*Outputs, er
 // CallsGuard says whether a decision lights the guard lamp: REFER always,
 // DENY when guard_on_deny.
 func CallsGuard(decision string, onDeny bool) bool {
-	return decision == storage.DecisionRefer || (onDeny && decision == storage.DecisionDeny)
+	return decision == string(kiosk.Refer) || (onDeny && decision == string(kiosk.Deny))
 }
 
 // Decided lights the guard lamp for a decision that calls the guard. It

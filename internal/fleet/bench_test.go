@@ -13,6 +13,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/metrics"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -44,7 +45,7 @@ func BenchmarkPushBacklog(b *testing.B) {
 		d := newDoor(b, c, "bench", "", nil)
 		at := time.Now()
 		for j := 0; j < n; j++ {
-			visit(b, d.db, at, "", storage.DecisionAdmit, storage.ReasonOK, false)
+			visit(b, d.db, at, "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
 		}
 		items, err := d.db.Outbox(ctx, n)
 		if err != nil || len(items) != n {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -149,12 +150,12 @@ type ImportResult struct {
 }
 
 // ImportBookings checks a bookings file exactly as a kiosk's own import does
-// (storage.ParseBookings: every row, line numbers) and writes it in one
+// (storage's ParseBookings with the kiosk's vocabulary: every row, line numbers) and writes it in one
 // transaction: every row or none. A code already booked differently is a
 // problem naming its line; an identical row changes nothing (and keeps a
 // cancellation or use).
 func ImportBookings(ctx context.Context, conn *pgx.Conn, name string, data []byte, loc *time.Location) (ImportResult, error) {
-	rows, err := storage.ParseBookings(name, data, "", loc)
+	rows, err := kiosk.Vocabulary().ParseBookings(name, data, "", loc)
 	if err != nil {
 		return ImportResult{}, err
 	}
@@ -240,7 +241,7 @@ func atLocation(l string) string {
 // CancelBooking cancels a booking centrally: every door pulls the change.
 // It returns the booking; cancelling a cancelled one changes nothing.
 func CancelBooking(ctx context.Context, conn *pgx.Conn, code string) (storage.Booking, error) {
-	c, err := storage.NormalizeCode(code)
+	c, err := kiosk.NormalizeCode(code)
 	if err != nil {
 		return storage.Booking{}, err
 	}

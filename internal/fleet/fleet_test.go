@@ -55,7 +55,7 @@ func TestRowLevelSecurity(t *testing.T) {
 	a := newDoor(t, c, "a", "", nil)
 	b := newDoor(t, c, "b", "", nil)
 	now := time.Now()
-	visit(t, b.db, now, "", storage.DecisionDeny, storage.ReasonFever, false)
+	visit(t, b.db, now, "", string(kiosk.Deny), string(kiosk.ReasonFever), false)
 	if _, err := b.db.Audit(ctx, storage.ActorSystem, "test.b", "b's"); err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +104,7 @@ func TestRowLevelSecurity(t *testing.T) {
 		t.Errorf("kiosk A reads %d bookings, %v; want 1", n, err)
 	}
 	// Its own rows it may write, through the agent.
-	visit(t, a.db, now, "", storage.DecisionAdmit, storage.ReasonOK, false)
+	visit(t, a.db, now, "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
 	if n, err := a.agent.PushOnce(ctx, ac); err != nil || n != 1 {
 		t.Errorf("a's own push: %d, %v", n, err)
 	}
@@ -118,7 +118,7 @@ func TestRowLevelSecurity(t *testing.T) {
 	}
 	cctx, cancel := context.WithTimeout(ctx, 3*time.Second)
 	defer cancel()
-	visit(t, b.db, now, "", storage.DecisionAdmit, storage.ReasonOK, false)
+	visit(t, b.db, now, "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
 	impostor.Run(cctx)
 	if st := impostor.State(); !strings.Contains(st.LastError, "kiosk_id") || st.Backlog != 1 {
 		t.Errorf("an agent with the wrong role: %+v", st)
@@ -183,10 +183,17 @@ func TestUsedAtOneDoorIsAlreadyUsedAtAnother(t *testing.T) {
 	if _, err := fleet.ImportBookings(ctx, c.conn, "b.csv", []byte(csv), vilnius); err != nil {
 		t.Fatal(err)
 	}
+	// Each door pulls on its own: wait for every booking a door should get.
 	eventually(t, 3*time.Second, "bookings at the doors", func() bool {
-		_, e1 := b.db.Booking(ctx, "USE111")
-		_, e2 := other.db.Booking(ctx, "REG333")
-		return e1 == nil && e2 == nil
+		for _, w := range []struct {
+			d    *door
+			code string
+		}{{a, "USE111"}, {a, "ALL222"}, {b, "USE111"}, {other, "REG333"}, {other, "ALL222"}} {
+			if _, err := w.d.db.Booking(ctx, w.code); err != nil {
+				return false
+			}
+		}
+		return true
 	})
 	for _, tc := range []struct {
 		d     *door
@@ -207,7 +214,7 @@ func TestUsedAtOneDoorIsAlreadyUsedAtAnother(t *testing.T) {
 	if r := kiosk.DefaultBookingRules.CheckBooking(bk, now, vilnius); r != kiosk.ReasonOK {
 		t.Fatalf("at A: %s", r)
 	}
-	visit(t, a.db, now, "USE111", storage.DecisionAdmit, storage.ReasonOK, true)
+	visit(t, a.db, now, "USE111", string(kiosk.Admit), string(kiosk.ReasonOK), true)
 	took := eventually(t, 3*time.Second, "use at B", func() bool {
 		bk, err := b.db.Booking(ctx, "USE111")
 		return err == nil && !bk.UsedAt.IsZero()
@@ -294,11 +301,11 @@ func TestReportStatusVerifyPurge(t *testing.T) {
 	a := newDoor(t, c, "a", "Hall", nil)
 	day := storage.NewDay(2026, 3, 16)
 	at := func(h, m int) time.Time { return time.Date(2026, 3, 16, h, m, 0, 0, vilnius) }
-	visit(t, a.db, at(9, 0), "", storage.DecisionAdmit, storage.ReasonOK, false)
-	visit(t, a.db, at(9, 30), "", storage.DecisionDeny, storage.ReasonFever, false)
-	visit(t, a.db, at(14, 5), "", storage.DecisionAdmit, storage.ReasonOK, false)
-	visit(t, a.db, at(23, 59), "", storage.DecisionRefer, storage.ReasonNoReading, false)
-	visit(t, a.db, at(24, 1), "", storage.DecisionAdmit, storage.ReasonOK, false) // the next day
+	visit(t, a.db, at(9, 0), "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
+	visit(t, a.db, at(9, 30), "", string(kiosk.Deny), string(kiosk.ReasonFever), false)
+	visit(t, a.db, at(14, 5), "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
+	visit(t, a.db, at(23, 59), "", string(kiosk.Refer), string(kiosk.ReasonNoReading), false)
+	visit(t, a.db, at(24, 1), "", string(kiosk.Admit), string(kiosk.ReasonOK), false) // the next day
 	for i := 0; i < 3; i++ {
 		a.db.Audit(ctx, storage.ActorSystem, "test", "entry")
 	}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/pgtest"
+	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -101,7 +102,7 @@ func newDoor(t testing.TB, c *central, base, location string, cfg func(*fleet.Co
 	if err != nil {
 		t.Fatal(err)
 	}
-	db, err := storage.Open(filepath.Join(t.TempDir(), "thermogate.db"), storage.Options{Location: vilnius})
+	db, err := storage.Open(filepath.Join(t.TempDir(), "thermogate.db"), storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -103,17 +103,17 @@ func TestThreeDoorsThousandVisitorsThroughOutages(t *testing.T) {
 				code := fmt.Sprintf("D%dV%04d", i, v)
 				at := time.Now()
 				bk, err := d.db.Booking(ctx, code)
-				reason := storage.ReasonUnknownCode
+				reason := string(kiosk.ReasonUnknownCode)
 				if err == nil {
 					reason = string(kiosk.DefaultBookingRules.CheckBooking(bk, at, vilnius))
 				}
-				decision, used := storage.DecisionDeny, false
+				decision, used := string(kiosk.Deny), false
 				switch {
-				case reason != storage.ReasonOK:
+				case reason != string(kiosk.ReasonOK):
 				case rng.IntN(10) == 0:
-					reason = storage.ReasonFever
+					reason = string(kiosk.ReasonFever)
 				default:
-					decision, used = storage.DecisionAdmit, true
+					decision, used = string(kiosk.Admit), true
 				}
 				visit(t, d.db, at, code, decision, reason, used)
 				if v%100 == 0 {
@@ -245,7 +245,7 @@ func pushChild() int {
 		return 3
 	}
 	ctx := context.Background()
-	db, err := storage.Open(a.DB, storage.Options{Location: vilnius, Timeout: 10 * time.Second})
+	db, err := storage.Open(a.DB, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius, Timeout: 10 * time.Second})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 3
@@ -283,7 +283,7 @@ func TestKilledMidPush(t *testing.T) {
 	const n = 1000
 	at := time.Now()
 	for i := 0; i < n; i++ {
-		visit(t, d.db, at, "", storage.DecisionAdmit, storage.ReasonOK, false)
+		visit(t, d.db, at, "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
 	}
 	path := d.db.Path()
 	local := localRecords(t, d.db)
@@ -334,7 +334,7 @@ func TestKilledMidPush(t *testing.T) {
 			midway++
 			// Killed after the server's commit and before the outbox
 			// was told: the next push sends records the server has.
-			if db, err := storage.Open(path, storage.Options{Location: vilnius}); err == nil {
+			if db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius}); err == nil {
 				if items, _ := db.Outbox(ctx, 1); len(items) > 0 && int(items[0].ID) <= maxID {
 					overlap++
 				}
@@ -355,7 +355,7 @@ func TestKilledMidPush(t *testing.T) {
 	if killed == 0 || midway == 0 {
 		t.Errorf("no kill landed mid-push (killed %d, midway %d): the test proved nothing", killed, midway)
 	}
-	db, err := storage.Open(path, storage.Options{Location: vilnius})
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,6 @@ import (
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
-	"github.com/thermogate/thermogate/storage"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -73,10 +72,10 @@ func family(t *testing.T, m *metrics.Metrics, name string) *dto.MetricFamily {
 // storage and kiosk use, so no real decision, reason or cause lands in
 // "other".
 func TestVocabularyMatchesTheKiosk(t *testing.T) {
-	decisions := []string{storage.DecisionAdmit, storage.DecisionDeny, storage.DecisionRefer}
-	reasons := []string{storage.ReasonOK, storage.ReasonFever, storage.ReasonSymptoms, storage.ReasonUnknownCode,
-		storage.ReasonNotToday, storage.ReasonTooEarly, storage.ReasonTooLate, storage.ReasonUsed, storage.ReasonCancelled,
-		storage.ReasonNoReading, storage.ReasonSensorFault, storage.ReasonStorage, storage.ReasonGuard}
+	decisions := []string{string(kiosk.Admit), string(kiosk.Deny), string(kiosk.Refer)}
+	reasons := []string{string(kiosk.ReasonOK), string(kiosk.ReasonFever), string(kiosk.ReasonSymptoms), string(kiosk.ReasonUnknownCode),
+		string(kiosk.ReasonNotToday), string(kiosk.ReasonTooEarly), string(kiosk.ReasonTooLate), string(kiosk.ReasonUsed), string(kiosk.ReasonCancelled),
+		string(kiosk.ReasonNoReading), string(kiosk.ReasonSensorFault), string(kiosk.ReasonStorage), string(kiosk.ReasonGuard)}
 	causes := []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt}
 	for _, c := range []struct {
 		name      string

@@ -22,7 +22,7 @@ var vilnius, _ = time.LoadLocation("Europe/Vilnius")
 // and the simulator, on a virtual clock.
 func newRig(t testing.TB, bookings string) (Rig, *storage.DB) {
 	t.Helper()
-	db, err := storage.Open(filepath.Join(t.TempDir(), "sim.db"), storage.Options{Location: vilnius})
+	db, err := storage.Open(filepath.Join(t.TempDir(), "sim.db"), storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius})
 	if err != nil {
 		t.Fatal(err)
 	}

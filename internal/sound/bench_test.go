@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 // BenchmarkSoundStart measures how long after Play the first samples reach
@@ -20,7 +20,7 @@ func BenchmarkSoundStart(b *testing.B) {
 		play func(p *Player)
 	}{
 		{"tone", func(p *Player) { p.Play("lt", ToneReading) }},
-		{"decision", func(p *Player) { p.PlayDecision("lt", storage.DecisionDeny, storage.ReasonFever) }},
+		{"decision", func(p *Player) { p.PlayDecision("lt", string(kiosk.Deny), string(kiosk.ReasonFever)) }},
 		{"prompt", func(p *Player) { p.Play("ru", KeyHoldStill) }},
 	} {
 		b.Run(tc.name, func(b *testing.B) {

@@ -5,7 +5,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 // Key names one sound. It is also the file name of a recording:
@@ -33,18 +33,15 @@ const (
 	KeyRefer Key = "refer" // a REFER whose reason has no sentence of its own
 )
 
-// Langs are the languages prompts are spoken in, as the kiosk names them.
-var Langs = []string{"lt", "pl", "ru", "en"}
-
 // denyReasons and referReasons have a sentence of their own: "deny.fever",
-// "refer.sensor_fault", ... (storage's reason names, which the kiosk decides with).
+// "refer.sensor_fault", ... (the kiosk's reason names).
 var (
 	denyReasons = []string{
-		storage.ReasonFever, storage.ReasonSymptoms, storage.ReasonUnknownCode,
-		storage.ReasonNotToday, storage.ReasonTooEarly, storage.ReasonTooLate,
-		storage.ReasonUsed, storage.ReasonCancelled, storage.ReasonGuard,
+		string(kiosk.ReasonFever), string(kiosk.ReasonSymptoms), string(kiosk.ReasonUnknownCode),
+		string(kiosk.ReasonNotToday), string(kiosk.ReasonTooEarly), string(kiosk.ReasonTooLate),
+		string(kiosk.ReasonUsed), string(kiosk.ReasonCancelled), string(kiosk.ReasonGuard),
 	}
-	referReasons = []string{storage.ReasonNoReading, storage.ReasonSensorFault, storage.ReasonStorage}
+	referReasons = []string{string(kiosk.ReasonNoReading), string(kiosk.ReasonSensorFault), string(kiosk.ReasonStorage)}
 )
 
 // Keys returns every key: tones first, then prompts, in a stable order.
@@ -52,11 +49,11 @@ func Keys() []Key {
 	keys := []Key{ToneCode, ToneReading, ToneAdmit, ToneDeny,
 		KeyStart, KeyForehead, KeyHoldStill, KeyMeasureAgain, KeyAdmit, KeyDeny}
 	for _, r := range denyReasons {
-		keys = append(keys, Key(storage.DecisionDeny+"."+r))
+		keys = append(keys, Key(string(kiosk.Deny)+"."+r))
 	}
 	keys = append(keys, KeyRefer)
 	for _, r := range referReasons {
-		keys = append(keys, Key(storage.DecisionRefer+"."+r))
+		keys = append(keys, Key(string(kiosk.Refer)+"."+r))
 	}
 	return keys
 }
@@ -72,7 +69,7 @@ func (k Key) IsDecision() bool {
 		return true
 	}
 	s := string(k)
-	return strings.HasPrefix(s, storage.DecisionDeny+".") || strings.HasPrefix(s, storage.DecisionRefer+".")
+	return strings.HasPrefix(s, string(kiosk.Deny)+".") || strings.HasPrefix(s, string(kiosk.Refer)+".")
 }
 
 // Valid says whether k is one of Keys.
@@ -86,14 +83,14 @@ func (k Key) Valid() bool {
 }
 
 // ForDecision returns the tone and the prompt for a decision and its reason
-// (storage.Decision*, storage.Reason*). A reason without a sentence of its
+// (kiosk.Decision, kiosk.Reason, as strings). A reason without a sentence of its
 // own gets the decision's plain sentence; a decision the kiosk does not know
 // is announced as REFER (see the guard), never as an ADMIT.
 func ForDecision(decision, reason string) (tone, prompt Key) {
 	switch decision {
-	case storage.DecisionAdmit:
+	case string(kiosk.Admit):
 		return ToneAdmit, KeyAdmit
-	case storage.DecisionDeny:
+	case string(kiosk.Deny):
 		for _, r := range denyReasons {
 			if r == reason {
 				return ToneDeny, Key(decision + "." + reason)
@@ -101,7 +98,7 @@ func ForDecision(decision, reason string) (tone, prompt Key) {
 		}
 		return ToneDeny, KeyDeny
 	}
-	if decision == storage.DecisionRefer {
+	if decision == string(kiosk.Refer) {
 		for _, r := range referReasons {
 			if r == reason {
 				return ToneDeny, Key(decision + "." + reason)

@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 // syncBuffer is a log sink tests can read while a player writes to it.
@@ -57,7 +57,7 @@ func TestMain(m *testing.M) {
 func TestEveryKeyRendersInEveryLanguage(t *testing.T) {
 	lib := &Library{Params: DefaultParams, Cache: sharedCache()}
 	for _, k := range Keys() {
-		for _, lang := range Langs {
+		for _, lang := range kiosk.Strings(kiosk.Languages) {
 			p, err := lib.Load(context.Background(), k, lang)
 			if err != nil {
 				t.Fatalf("%s %s: %v", k, lang, err)
@@ -86,7 +86,7 @@ func TestEveryKeyRendersInEveryLanguage(t *testing.T) {
 
 func TestEveryPromptHasATextInEveryLanguage(t *testing.T) {
 	for _, k := range Keys() {
-		for _, lang := range Langs {
+		for _, lang := range kiosk.Strings(kiosk.Languages) {
 			text := Text(k, lang, DefaultParams)
 			if k.IsTone() != (text == "") {
 				t.Errorf("%s %s: text %q", k, lang, text)
@@ -103,26 +103,26 @@ func TestForDecision(t *testing.T) {
 		decision, reason string
 		tone, prompt     Key
 	}{
-		{storage.DecisionAdmit, storage.ReasonOK, ToneAdmit, KeyAdmit},
-		{storage.DecisionAdmit, storage.ReasonGuard, ToneAdmit, KeyAdmit},
-		{storage.DecisionDeny, storage.ReasonFever, ToneDeny, "deny.fever"},
-		{storage.DecisionDeny, storage.ReasonSymptoms, ToneDeny, "deny.symptoms"},
-		{storage.DecisionDeny, storage.ReasonUnknownCode, ToneDeny, "deny.unknown_code"},
-		{storage.DecisionDeny, storage.ReasonNotToday, ToneDeny, "deny.not_today"},
-		{storage.DecisionDeny, storage.ReasonTooEarly, ToneDeny, "deny.too_early"},
-		{storage.DecisionDeny, storage.ReasonTooLate, ToneDeny, "deny.too_late"},
-		{storage.DecisionDeny, storage.ReasonUsed, ToneDeny, "deny.already_used"},
-		{storage.DecisionDeny, storage.ReasonCancelled, ToneDeny, "deny.cancelled"},
-		{storage.DecisionDeny, storage.ReasonGuard, ToneDeny, "deny.guard"},
-		{storage.DecisionDeny, storage.ReasonStorage, ToneDeny, KeyDeny},
-		{storage.DecisionDeny, "", ToneDeny, KeyDeny},
-		{storage.DecisionRefer, storage.ReasonNoReading, ToneDeny, "refer.no_reading"},
-		{storage.DecisionRefer, storage.ReasonSensorFault, ToneDeny, "refer.sensor_fault"},
-		{storage.DecisionRefer, storage.ReasonStorage, ToneDeny, "refer.storage"},
-		{storage.DecisionRefer, storage.ReasonUsed, ToneDeny, KeyRefer},
-		{storage.DecisionRefer, storage.ReasonFever, ToneDeny, KeyRefer},
+		{string(kiosk.Admit), string(kiosk.ReasonOK), ToneAdmit, KeyAdmit},
+		{string(kiosk.Admit), string(kiosk.ReasonGuard), ToneAdmit, KeyAdmit},
+		{string(kiosk.Deny), string(kiosk.ReasonFever), ToneDeny, "deny.fever"},
+		{string(kiosk.Deny), string(kiosk.ReasonSymptoms), ToneDeny, "deny.symptoms"},
+		{string(kiosk.Deny), string(kiosk.ReasonUnknownCode), ToneDeny, "deny.unknown_code"},
+		{string(kiosk.Deny), string(kiosk.ReasonNotToday), ToneDeny, "deny.not_today"},
+		{string(kiosk.Deny), string(kiosk.ReasonTooEarly), ToneDeny, "deny.too_early"},
+		{string(kiosk.Deny), string(kiosk.ReasonTooLate), ToneDeny, "deny.too_late"},
+		{string(kiosk.Deny), string(kiosk.ReasonUsed), ToneDeny, "deny.already_used"},
+		{string(kiosk.Deny), string(kiosk.ReasonCancelled), ToneDeny, "deny.cancelled"},
+		{string(kiosk.Deny), string(kiosk.ReasonGuard), ToneDeny, "deny.guard"},
+		{string(kiosk.Deny), string(kiosk.ReasonStorage), ToneDeny, KeyDeny},
+		{string(kiosk.Deny), "", ToneDeny, KeyDeny},
+		{string(kiosk.Refer), string(kiosk.ReasonNoReading), ToneDeny, "refer.no_reading"},
+		{string(kiosk.Refer), string(kiosk.ReasonSensorFault), ToneDeny, "refer.sensor_fault"},
+		{string(kiosk.Refer), string(kiosk.ReasonStorage), ToneDeny, "refer.storage"},
+		{string(kiosk.Refer), string(kiosk.ReasonUsed), ToneDeny, KeyRefer},
+		{string(kiosk.Refer), string(kiosk.ReasonFever), ToneDeny, KeyRefer},
 		{"", "", ToneDeny, KeyRefer},
-		{"ADMIT", storage.ReasonOK, ToneDeny, KeyRefer}, // not the kiosk's word: never announced as an admit
+		{"ADMIT", string(kiosk.ReasonOK), ToneDeny, KeyRefer}, // not the kiosk's word: never announced as an admit
 	} {
 		tone, prompt := ForDecision(tc.decision, tc.reason)
 		if tone != tc.tone || prompt != tc.prompt {
@@ -134,8 +134,8 @@ func TestForDecision(t *testing.T) {
 	}
 	// Every decision key is reachable from some decision.
 	reached := map[Key]bool{}
-	for _, d := range storage.Decisions {
-		for _, r := range append(storage.Reasons, "", "other") {
+	for _, d := range kiosk.Strings(kiosk.Decisions) {
+		for _, r := range append(kiosk.Strings(kiosk.Reasons), "", "other") {
 			_, k := ForDecision(d, r)
 			reached[k] = true
 		}
@@ -151,7 +151,7 @@ func TestForDecision(t *testing.T) {
 // a decision sentence is the screen's title and, for a reason with a
 // sentence of its own, the screen's reason line.
 func TestDecisionSentencesMatchScreen(t *testing.T) {
-	for _, lang := range Langs {
+	for _, lang := range kiosk.Strings(kiosk.Languages) {
 		b, err := os.ReadFile(filepath.Join("..", "..", "kiosk", "ui", "i18n", lang+".json"))
 		if err != nil {
 			t.Fatal(err)

@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/kiosk"
 )
 
 // recSink records what it plays; hold makes each Play wait for release or
@@ -90,8 +90,8 @@ func TestEachDecisionPlaysItsToneAndSentence(t *testing.T) {
 	sink := newRecSink()
 	p := NewPlayer(cfg, lib, sink, nil)
 	defer p.Close()
-	for _, d := range storage.Decisions {
-		for _, r := range storage.Reasons {
+	for _, d := range kiosk.Strings(kiosk.Decisions) {
+		for _, r := range kiosk.Strings(kiosk.Reasons) {
 			for _, lang := range []string{"ru", "en"} {
 				tone, prompt := ForDecision(d, r)
 				p.PlayDecision(lang, d, r)
@@ -116,7 +116,7 @@ func TestVoiceOffPlaysTonesOnlyAndStartPromptIsOptIn(t *testing.T) {
 	sink := newRecSink()
 	p := NewPlayer(cfg, lib, sink, nil)
 	defer p.Close()
-	p.PlayDecision("lt", storage.DecisionDeny, storage.ReasonFever)
+	p.PlayDecision("lt", string(kiosk.Deny), string(kiosk.ReasonFever))
 	if got := sink.next(t); !is(t, lib, cfg, got, ToneDeny, "lt") {
 		t.Fatal("not the DENY tone")
 	}
@@ -138,7 +138,7 @@ func TestVoiceOffPlaysTonesOnlyAndStartPromptIsOptIn(t *testing.T) {
 
 	for _, off := range []Config{{Enabled: false, Volume: 80, Voice: true, Device: "default"}, {Enabled: true, Volume: 0, Voice: true, Device: "default"}} {
 		p := NewPlayer(off, lib, sink, nil)
-		p.PlayDecision("en", storage.DecisionAdmit, storage.ReasonOK)
+		p.PlayDecision("en", string(kiosk.Admit), string(kiosk.ReasonOK))
 		sink.quiet(t)
 		p.Close()
 	}
@@ -200,8 +200,8 @@ func TestNewestRequestWins(t *testing.T) {
 	sink.release <- struct{}{}
 	p.Play("en", ToneCode)
 	sink.next(t)
-	p.Play("en", KeyForehead)                                            // waits for the tone
-	p.PlayDecision("en", storage.DecisionRefer, storage.ReasonNoReading) // replaces it and cuts the tone
+	p.Play("en", KeyForehead)                                                // waits for the tone
+	p.PlayDecision("en", string(kiosk.Refer), string(kiosk.ReasonNoReading)) // replaces it and cuts the tone
 	if got := sink.next(t); !is(t, lib, cfg, got, ToneDeny, "en") {
 		t.Fatal("the decision did not cut in")
 	}
@@ -223,7 +223,7 @@ func TestFailingDeviceIsReportedOnceAndNeverBlocks(t *testing.T) {
 	defer p.Close()
 	for range 5 {
 		start := time.Now()
-		p.PlayDecision("pl", storage.DecisionDeny, storage.ReasonSymptoms)
+		p.PlayDecision("pl", string(kiosk.Deny), string(kiosk.ReasonSymptoms))
 		if d := time.Since(start); d > 50*time.Millisecond {
 			t.Errorf("Play took %v with a broken device", d)
 		}
@@ -331,7 +331,7 @@ func TestPlayerOnMissingALSADevice(t *testing.T) {
 	defer p.Close()
 	for range 3 {
 		start := time.Now()
-		p.PlayDecision("en", storage.DecisionAdmit, storage.ReasonOK)
+		p.PlayDecision("en", string(kiosk.Admit), string(kiosk.ReasonOK))
 		if d := time.Since(start); d > 50*time.Millisecond {
 			t.Errorf("Play took %v", d)
 		}
@@ -390,7 +390,7 @@ func TestMissingEspeakPlaysTonesAndIsReportedOnce(t *testing.T) {
 	p := NewPlayer(Default(), lib, sink, log)
 	defer p.Close()
 	for range 3 {
-		p.PlayDecision("lt", storage.DecisionDeny, storage.ReasonFever)
+		p.PlayDecision("lt", string(kiosk.Deny), string(kiosk.ReasonFever))
 		if got := sink.next(t); !is(t, lib, Default(), got, ToneDeny, "lt") {
 			t.Fatal("the tone did not play without espeak-ng")
 		}

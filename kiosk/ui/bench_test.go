@@ -17,7 +17,7 @@ import (
 // with fsync, the state published, the screen rebuilt. Painting the frame is
 // the graphics driver's; TestRealWindowDemo logs that part under Xvfb.
 func BenchmarkReadingToDecisionScreen(b *testing.B) {
-	db, err := storage.Open(filepath.Join(b.TempDir(), "b.db"), storage.Options{Location: vilnius})
+	db, err := storage.Open(filepath.Join(b.TempDir(), "b.db"), storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius})
 	if err != nil {
 		b.Fatal(err)
 	}

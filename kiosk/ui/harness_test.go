@@ -2,8 +2,10 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -50,19 +52,57 @@ func c(deg float64) physic.Temperature {
 // throw away the rendered icons and fonts each time and make the suite slow.
 func TestMain(m *testing.M) {
 	testApp = test.NewApp()
-	os.Exit(m.Run())
+	dir, err := os.MkdirTemp("", "thermogate-ui-test")
+	if err == nil {
+		setupDB, err = makeSetupDB(dir)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "the harness's database:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// setupDB is a database file holding the harness's bookings (AB12CD and
+// 4711 at t0) and guards (Ona 4826, Jonas 7391), set up once through the
+// real import and AddGuard; each harness opens a copy of it, which spares
+// hundreds of harnesses four fsyncs each.
+var setupDB string
+
+func makeSetupDB(dir string) (string, error) {
+	ctx := context.Background()
+	path := filepath.Join(dir, "setup.db")
+	db, err := storage.Open(path, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius,
+		Clock: clock.NewVirtual(t0), PIN: storage.PINParams{Time: 1, MemoryKiB: 64, Threads: 1}})
+	if err != nil {
+		return "", err
+	}
+	defer db.Close()
+	csv := "code,start,minutes\nAB12CD,2026-11-24 10:00,15\n4711,2026-11-24 10:00,15\n"
+	if _, err := db.ImportBookings(ctx, storagetest.Actor, "harness.csv", []byte(csv), "", false); err != nil {
+		return "", err
+	}
+	for name, pin := range map[string]string{"Ona": "4826", "Jonas": "7391"} {
+		if _, err := db.AddGuard(ctx, storagetest.Actor, name, pin); err != nil {
+			return "", err
+		}
+	}
+	return path, db.Close()
 }
 
 var testApp fyne.App
 
 // harness is the touchscreen on a test window, over the real flow, the real
-// driver on the simulator and an in-memory store, on a virtual clock.
+// driver on the simulator and the real bbolt store in t.TempDir() (wrapped
+// to fail on demand), on a virtual clock.
 type harness struct {
 	t     testing.TB
 	win   fyne.Window
 	clk   *clock.Virtual
 	sim   *mlxsim.Sim
-	store *storagetest.Mem
+	store *storagetest.Store
 	flow  *kiosk.Flow
 	ui    *UI
 }
@@ -72,11 +112,12 @@ func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 	return newHarnessOn(t, p, mod, nil)
 }
 
-// newHarnessOn is newHarness with the flow on store instead of the
-// in-memory one (which still holds the test's bookings and guards).
+// newHarnessOn is newHarness with the flow on store instead of h.store
+// (which still holds the test's bookings and guards).
 func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.Store) *harness {
 	t.Helper()
-	h := &harness{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
+	h := &harness{t: t, clk: clock.NewVirtual(t0)}
+	h.store = storagetest.OpenCopy(t, setupDB, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius, Clock: h.clk})
 	rig, s, err := hw.Simulated(mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)}, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -94,10 +135,6 @@ func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.St
 	if h.flow, err = kiosk.New(cfg, st, s, h.clk, nil); err != nil {
 		t.Fatal(err)
 	}
-	h.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive})
-	h.store.PutBooking(storage.Booking{Code: "4711", Start: t0, Minutes: 15, Status: storage.StatusActive})
-	h.store.PutGuard("Ona", "4826")
-	h.store.PutGuard("Jonas", "7391")
 
 	h.win = test.NewWindow(nil)
 	t.Cleanup(h.win.Close)

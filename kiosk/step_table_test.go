@@ -1,0 +1,477 @@
+package kiosk
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/storage"
+)
+
+// The flow's core as tables: (state, event) → (state, effects), step
+// called directly — no runner, no goroutines, no store, no clock. Each row
+// starts from a machine brought to a screen by events (`given`), applies
+// one event and checks the screen and the effects step asks for.
+
+// tableCfg is the default configuration in Vilnius.
+func tableCfg() *Config {
+	cfg := DefaultConfig()
+	cfg.Location = vilnius
+	return &cfg
+}
+
+// tm applies events to a machine and keeps the last effects.
+type tm struct {
+	t    *testing.T
+	m    machine
+	at   time.Time
+	effs []Effect
+}
+
+func newTM(t *testing.T, cfg *Config) *tm {
+	t.Helper()
+	return &tm{t: t, m: newMachine(cfg, t0), at: t0}
+}
+
+// do applies ev at the machine's time and keeps the effects.
+func (x *tm) do(ev Event) *tm {
+	x.t.Helper()
+	x.m, x.effs = step(x.m, x.at, ev)
+	return x
+}
+
+// after moves the machine's time on by d.
+func (x *tm) after(d time.Duration) *tm { x.at = x.at.Add(d); return x }
+
+// need returns the effect of type T that step asked for; it fails the
+// test if step did not ask.
+func need[T Effect](x *tm) T {
+	x.t.Helper()
+	e, ok := effect[T](x.effs)
+	if !ok {
+		x.t.Fatalf("want a %T effect, got %s", *new(T), describe(x.effs))
+	}
+	return e
+}
+
+func describe(effs []Effect) string {
+	s := ""
+	for _, e := range effs {
+		if _, ok := e.(Log); ok {
+			continue
+		}
+		s += fmt.Sprintf("%T%+v ", e, e)
+	}
+	return "[" + s + "]"
+}
+
+// booking is AB12CD at t0 for 15 minutes.
+func booking() storage.Booking {
+	return storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive}
+}
+
+// toSymptoms enters AB12CD and answers the lookup with b.
+func (x *tm) toSymptoms(b storage.Booking) *tm {
+	x.t.Helper()
+	x.do(EnterCode{Raw: "ab-12-cd"})
+	look := need[LookupBooking](x)
+	return x.do(BookingFound{Code: look.Code, Booking: b})
+}
+
+// toMeasure brings a booked visitor to Measure.
+func (x *tm) toMeasure() *tm {
+	x.t.Helper()
+	x.toSymptoms(booking())
+	return x.do(AnswerSymptoms{Yes: false})
+}
+
+// reading is a sampler result the model turns into body temperature bodyC.
+func (x *tm) reading(bodyC float64) sensor.Reading {
+	amb := c(22.01)
+	return sensor.Reading{Object: x.m.cfg.Model.Object(c(bodyC), amb), Ambient: amb, Die: amb, Samples: 10, At: x.at}
+}
+
+// measured answers the measurement under way.
+func (x *tm) measured(r sensor.Reading, err error) *tm {
+	x.t.Helper()
+	return x.do(Measured{ID: x.m.measure, Reading: r, Err: err})
+}
+
+// stores checks that step asks to store decision/reason and shows nothing
+// yet, then answers Stored and checks the Decided screen.
+func (x *tm) stores(d Decision, r Reason) *tm {
+	x.t.Helper()
+	x.asksToStore(d, r)
+	x.do(Stored{ID: 7})
+	if x.m.view.Screen != Decided || x.m.view.Outcome == nil || x.m.view.Outcome.Decision != d || x.m.view.Outcome.Reason != r || x.m.view.Outcome.ScreeningID != 7 {
+		x.t.Fatalf("after Stored: %s %+v", x.m.view.Screen, x.m.view.Outcome)
+	}
+	return x
+}
+
+// asksToStore checks that step asks to store decision/reason and shows
+// nothing yet.
+func (x *tm) asksToStore(d Decision, r Reason) *tm {
+	x.t.Helper()
+	st, ok := effect[StoreScreening](x.effs)
+	if !ok {
+		x.t.Fatalf("want %s/%s stored, got %s on %s", d, r, describe(x.effs), x.m.view.Screen)
+	}
+	if st.Record.Decision != string(d) || st.Record.Reason != string(r) {
+		x.t.Fatalf("stores %s/%s, want %s/%s", st.Record.Decision, st.Record.Reason, d, r)
+	}
+	if x.m.view.Screen == Decided {
+		x.t.Fatal("the decision is shown before it is stored")
+	}
+	return x
+}
+
+func (x *tm) screen(want Screen) *tm {
+	x.t.Helper()
+	if x.m.view.Screen != want {
+		x.t.Fatalf("screen %s, want %s (effects %s)", x.m.view.Screen, want, describe(x.effs))
+	}
+	return x
+}
+
+func TestStepTableBooking(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		found  func(b *storage.Booking) error // changes the booking; an error is the lookup's
+		at     time.Duration                  // the visitor arrives at t0+at
+		want   Screen
+		reason Reason // on a denial
+	}{
+		{"on time", nil, 0, Symptoms, ""},
+		{"14 min early", nil, -14 * time.Minute, Symptoms, ""},
+		{"16 min early", nil, -16 * time.Minute, Decided, ReasonTooEarly},
+		{"16 min late", nil, 16 * time.Minute, Decided, ReasonTooLate},
+		{"yesterday's", func(b *storage.Booking) error { b.Start = b.Start.AddDate(0, 0, -1); return nil }, 0, Decided, ReasonNotToday},
+		{"cancelled", func(b *storage.Booking) error { b.Status = storage.StatusCancelled; return nil }, 0, Decided, ReasonCancelled},
+		{"used", func(b *storage.Booking) error { b.UsedAt = t0.Add(-time.Hour); return nil }, 0, Decided, ReasonUsed},
+		{"unknown", func(*storage.Booking) error { return fmt.Errorf("booking: %w", storage.ErrNotFound) }, 0, Decided, ReasonUnknownCode},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newTM(t, tableCfg()).after(tt.at)
+			x.do(Start{}).screen(Code)
+			x.do(EnterCode{Raw: " ab-12 cd "})
+			if look := need[LookupBooking](x); look.Code != "AB12CD" {
+				t.Fatalf("looks up %q: the code is normalised first", look.Code)
+			}
+			if err := refusal(x.do(Touch{}).effs); !errors.Is(err, ErrBusy) {
+				t.Fatalf("an event while the lookup runs: %v, want ErrBusy", err)
+			}
+			b, err := booking(), error(nil)
+			if tt.found != nil {
+				err = tt.found(&b)
+			}
+			x.do(BookingFound{Code: "AB12CD", Booking: b, Err: err})
+			if tt.want == Symptoms {
+				x.screen(Symptoms)
+				if x.m.view.Code != "AB12CD" || !x.m.view.Until.Equal(x.at.Add(x.m.cfg.InputTimeout)) {
+					t.Fatalf("symptoms view %+v", x.m.view)
+				}
+				return
+			}
+			x.stores(Deny, tt.reason)
+		})
+	}
+}
+
+func TestStepTableCodeFormat(t *testing.T) {
+	for _, raw := range []string{"", "ab1", "ABCDEFGHIJKLMNOPQ", "AB12CĄ", "AB12;CD"} {
+		x := newTM(t, tableCfg())
+		x.do(EnterCode{Raw: raw})
+		if err := refusal(x.effs); !errors.Is(err, ErrCodeFormat) {
+			t.Errorf("%q: %v, want ErrCodeFormat", raw, err)
+		}
+		if _, looked := effect[LookupBooking](x.effs); looked || x.m.view.Screen != Code || x.m.view.Notice != NoticeCodeFormat {
+			t.Errorf("%q: %s notice %q, effects %s", raw, x.m.view.Screen, x.m.view.Notice, describe(x.effs))
+		}
+		if _, stored := effect[StoreScreening](x.effs); stored {
+			t.Errorf("%q: garbled input stored", raw)
+		}
+	}
+}
+
+func TestStepTableSymptoms(t *testing.T) {
+	t.Run("yes is a denial that uses the booking", func(t *testing.T) {
+		x := newTM(t, tableCfg()).toSymptoms(booking())
+		x.do(AnswerSymptoms{Yes: true})
+		if rec := need[StoreScreening](x).Record; !rec.BookingUsed || rec.Code != "AB12CD" || rec.ShownC != nil {
+			t.Fatalf("record %+v", rec)
+		}
+		x.stores(Deny, ReasonSymptoms)
+	})
+	t.Run("no starts the measurement", func(t *testing.T) {
+		x := newTM(t, tableCfg()).toSymptoms(booking())
+		x.do(AnswerSymptoms{Yes: false}).screen(Measure)
+		if mf := need[MeasureForehead](x); mf.ID != x.m.measure || x.m.view.Attempt != 1 {
+			t.Fatalf("measure %+v attempt %d", mf, x.m.view.Attempt)
+		}
+	})
+	t.Run("not asked when the rule says so", func(t *testing.T) {
+		cfg := tableCfg()
+		cfg.Rule.Symptoms = false
+		x := newTM(t, cfg).do(EnterCode{Raw: "AB12CD"})
+		x.do(BookingFound{Code: "AB12CD", Booking: booking()}).screen(Measure)
+		need[MeasureForehead](x)
+	})
+	t.Run("an answer on another screen is refused", func(t *testing.T) {
+		x := newTM(t, tableCfg())
+		if err := refusal(x.do(AnswerSymptoms{Yes: true}).effs); !errors.Is(err, ErrNotNow) {
+			t.Fatalf("%v", err)
+		}
+	})
+}
+
+func TestStepTableMeasureDecide(t *testing.T) {
+	type row struct {
+		name string
+		// results are the sampler's answers, one per measurement, in order.
+		results []func(x *tm) (sensor.Reading, error)
+		want    Screen // after the last result (before Stored)
+		dec     Decision
+		reason  Reason
+		oos     string // out of service after the decision, for this cause
+		notice  string // when want is Measure: the notice shown
+	}
+	body := func(c float64) func(x *tm) (sensor.Reading, error) {
+		return func(x *tm) (sensor.Reading, error) { return x.reading(c), nil }
+	}
+	fails := func(err error) func(x *tm) (sensor.Reading, error) {
+		return func(x *tm) (sensor.Reading, error) { return sensor.Reading{}, err }
+	}
+	coldRoom := func(x *tm) (sensor.Reading, error) {
+		r := x.reading(36.6)
+		r.Ambient = c(12)
+		return r, nil
+	}
+	for _, tt := range []row{
+		{name: "normal", results: mk(body(36.6)), dec: Admit, reason: ReasonOK},
+		{name: "the threshold itself passes", results: mk(body(37.3)), dec: Admit, reason: ReasonOK},
+		{name: "fever asks for a retest", results: mk(body(37.8)), want: Retest},
+		{name: "fever twice is a denial", results: mk(body(37.8), body(37.9)), dec: Deny, reason: ReasonFever},
+		{name: "a normal retest admits", results: mk(body(37.8), body(36.9)), dec: Admit, reason: ReasonOK},
+		{name: "too cold: measure again", results: mk(body(33.0)), want: Measure, notice: NoticeTooCold},
+		{name: "too hot: measure again", results: mk(body(43.0)), want: Measure, notice: NoticeTooHot},
+		{name: "three implausible: refer", results: mk(body(33.0), body(33.0), body(33.0)), dec: Refer, reason: ReasonNoReading},
+		{name: "no forehead twice then normal", results: mk(fails(sensor.ErrNoForehead), fails(sensor.ErrUnstable), body(36.6)), dec: Admit, reason: ReasonOK},
+		{name: "stuck: step back", results: mk(fails(sensor.ErrStuck)), want: Measure, notice: NoticeStepBack},
+		{name: "stuck to the last attempt: fault", results: mk(fails(sensor.ErrStuck), fails(sensor.ErrStuck), fails(sensor.ErrStuck)), dec: Refer, reason: ReasonSensorFault, oos: OOSSensor},
+		{name: "sensor fault", results: mk(fails(fmt.Errorf("read: %w", sensor.ErrFault))), dec: Refer, reason: ReasonSensorFault, oos: OOSSensor},
+		{name: "fault in the retest: the fever decides", results: mk(body(38.0), fails(sensor.ErrFault)), dec: Deny, reason: ReasonFever, oos: OOSSensor},
+		{name: "room out of range", results: mk(coldRoom), dec: Refer, reason: ReasonSensorFault, oos: OOSAmbient},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newTM(t, tableCfg()).toMeasure()
+			for i, res := range tt.results {
+				if x.m.view.Screen == Retest {
+					x.after(x.m.cfg.Rule.RetestPause).do(Tick{}).screen(Measure)
+					if !x.m.view.Retest {
+						t.Fatal("the retest is not marked as one")
+					}
+				}
+				need[MeasureForehead](x)
+				r, err := res(x)
+				x.measured(r, err)
+				if i < len(tt.results)-1 && x.m.view.Screen != Measure && x.m.view.Screen != Retest {
+					t.Fatalf("result %d: %s, want another measurement", i, x.m.view.Screen)
+				}
+			}
+			if tt.want != 0 {
+				x.screen(tt.want)
+				if x.m.view.Notice != tt.notice {
+					t.Fatalf("notice %q, want %q", x.m.view.Notice, tt.notice)
+				}
+				if _, stored := effect[StoreScreening](x.effs); stored {
+					t.Fatal("stored before a decision")
+				}
+				return
+			}
+			if tt.oos == "" {
+				x.stores(tt.dec, tt.reason)
+				return
+			}
+			// Stored, the kiosk goes out of service (the decision is in the
+			// store and the log; the visitor is sent to the guard).
+			x.asksToStore(tt.dec, tt.reason).do(Stored{ID: 7})
+			{
+				x.screen(OutOfService)
+				if x.m.view.OutOfService != tt.oos {
+					t.Fatalf("out of service for %q, want %q", x.m.view.OutOfService, tt.oos)
+				}
+			}
+		})
+	}
+}
+
+func mk(fs ...func(x *tm) (sensor.Reading, error)) []func(x *tm) (sensor.Reading, error) {
+	return fs
+}
+
+// A result for a measurement the flow abandoned changes nothing.
+func TestStepTableStaleMeasurement(t *testing.T) {
+	x := newTM(t, tableCfg()).toMeasure()
+	old := need[MeasureForehead](x).ID
+	x.do(Cancel{}).screen(Idle)
+	if stop := need[StopMeasuring](x); stop.ID != old {
+		t.Fatalf("stops %d, want %d", stop.ID, old)
+	}
+	before := x.m
+	x.do(Measured{ID: old, Reading: x.reading(36.6)})
+	if len(x.effs) != 0 || x.m.view.Screen != Idle || x.m.measure != before.measure {
+		t.Fatalf("a stale result: %s %s", x.m.view.Screen, describe(x.effs))
+	}
+}
+
+func TestStepTableStoreFailure(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		fail func(x *tm)
+	}{
+		{"the screening", func(x *tm) {
+			x.toMeasure()
+			x.measured(x.reading(36.6), nil)
+			need[StoreScreening](x)
+			x.do(Stored{Err: errors.New("disk full")})
+		}},
+		{"the booking lookup", func(x *tm) {
+			x.do(EnterCode{Raw: "AB12CD"})
+			x.do(BookingFound{Code: "AB12CD", Err: errors.New("read: input/output error")})
+			need[StoreScreening](x) // a refer/storage it tries to store
+			x.do(Stored{ID: 3})
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newTM(t, tableCfg())
+			tt.fail(x)
+			x.screen(OutOfService)
+			if x.m.view.OutOfService != OOSStorage || x.m.view.Outcome == nil || x.m.view.Outcome.Decision != Refer {
+				t.Fatalf("%+v", x.m.view)
+			}
+			// It does not heal by itself: a good probe leaves it out of service.
+			x.do(ProbeDue{})
+			if _, probes := effect[ProbeSensor](x.effs); probes {
+				t.Fatal("probes while out of service for storage")
+			}
+			x.do(Probed{Ambient: c(22)}).screen(OutOfService)
+			if err := refusal(x.do(EnterCode{Raw: "AB12CD"}).effs); !errors.Is(err, ErrNotNow) {
+				t.Fatalf("a code while out of service: %v", err)
+			}
+		})
+	}
+}
+
+func TestStepTableGuardLogin(t *testing.T) {
+	login := func(x *tm, guard string, err error) {
+		x.t.Helper()
+		x.do(GuardLogin{Name: "Ona", PIN: "4826"})
+		chk := need[CheckPIN](x)
+		x.do(PINChecked{Session: chk.Session, Name: "Ona", Guard: guard, Err: err})
+	}
+	t.Run("right PIN: audited, then the menu", func(t *testing.T) {
+		x := newTM(t, tableCfg())
+		x.do(OpenGuard{}).screen(GuardPIN)
+		need[ListGuards](x)
+		login(x, "Ona", nil)
+		a := need[WriteAudit](x)
+		if a.Actor != "Ona" || a.Action != "guard.login" {
+			t.Fatalf("audit %+v", a)
+		}
+		x.screen(GuardPIN) // not before the entry is written
+		x.do(Audited{Action: a.Action, Then: a.Then}).screen(GuardMenu)
+		if x.m.view.Guard != "Ona" {
+			t.Fatalf("guard %q", x.m.view.Guard)
+		}
+	})
+	t.Run("five wrong PINs lock, doubling", func(t *testing.T) {
+		x := newTM(t, tableCfg())
+		x.do(OpenGuard{})
+		for i := 1; i <= MaxPINFails+1; i++ {
+			if i == MaxPINFails+1 {
+				x.after(LockBase) // the first lock is over
+			}
+			login(x, "", fmt.Errorf("guard Ona: %w", storage.ErrBadPIN))
+			if err := refusal(x.effs); !errors.Is(err, ErrBadPIN) {
+				t.Fatalf("wrong PIN %d: %v", i, err)
+			}
+			a := need[WriteAudit](x)
+			if a.Action != "guard.login_failed" || a.Detail != fmt.Sprintf("failures=%d", i) {
+				t.Fatalf("audit %+v", a)
+			}
+			x.do(Audited{Action: a.Action, Then: a.Then})
+			if a, ok := effect[WriteAudit](x.effs); ok { // the lockout has its own entry
+				x.do(Audited{Action: a.Action, Then: a.Then})
+			}
+		}
+		if x.m.view.Notice != NoticeLocked || !x.m.lockUntil.Equal(x.at.Add(2*LockBase)) {
+			t.Fatalf("after %d: notice %q until %v, want a lock of %v", MaxPINFails+1, x.m.view.Notice, x.m.lockUntil, 2*LockBase)
+		}
+		x.do(GuardLogin{Name: "Ona", PIN: "4826"})
+		if err := refusal(x.effs); !errors.Is(err, ErrLocked) {
+			t.Fatalf("while locked: %v", err)
+		}
+		if _, checks := effect[CheckPIN](x.effs); checks {
+			t.Fatal("a PIN checked while locked")
+		}
+	})
+	t.Run("lockout arithmetic", func(t *testing.T) {
+		for fails, want := range map[int]time.Duration{5: LockBase, 6: 2 * LockBase, 7: 4 * LockBase, 11: LockMax, 1000: LockMax} {
+			if got := lockFor(fails); got != want {
+				t.Errorf("lockFor(%d) = %v, want %v", fails, got, want)
+			}
+		}
+	})
+	t.Run("an unknown name is a wrong PIN", func(t *testing.T) {
+		x := newTM(t, tableCfg())
+		x.do(OpenGuard{})
+		login(x, "", storage.ErrNotFound)
+		if err := refusal(x.effs); !errors.Is(err, ErrBadPIN) {
+			t.Fatalf("%v", err)
+		}
+	})
+}
+
+func TestStepTableTimers(t *testing.T) {
+	cfg := tableCfg()
+	for _, tt := range []struct {
+		name  string
+		given func(x *tm)
+		wait  time.Duration
+		want  Screen
+	}{
+		{"code screen times out", func(x *tm) { x.do(Start{}) }, cfg.InputTimeout, Idle},
+		{"symptoms screen times out", func(x *tm) { x.toSymptoms(booking()) }, cfg.InputTimeout, Idle},
+		{"a decision leaves the screen", func(x *tm) {
+			x.toSymptoms(booking())
+			x.do(AnswerSymptoms{Yes: true}).stores(Deny, ReasonSymptoms)
+		}, cfg.DecisionTime, Idle},
+		{"the retest pause ends in the retest", func(x *tm) {
+			x.toMeasure().measured(x.reading(37.8), nil).screen(Retest)
+		}, cfg.Rule.RetestPause, Measure},
+		{"the PIN pad closes", func(x *tm) { x.do(OpenGuard{}) }, cfg.GuardTimeout, Idle},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newTM(t, cfg)
+			tt.given(x)
+			from := x.m.view.Screen
+			tmr, ok := effect[Timer](x.effs)
+			if !ok || !tmr.At.Equal(x.at.Add(tt.wait)) {
+				t.Fatalf("on %s: timer %v (%v), want at +%v", from, tmr.At, ok, tt.wait)
+			}
+			x.after(tt.wait - time.Millisecond).do(Tick{}).screen(from) // not yet
+			x.after(time.Millisecond).do(Tick{}).screen(tt.want)
+		})
+	}
+	t.Run("typing keeps the code screen", func(t *testing.T) {
+		x := newTM(t, cfg).do(Start{})
+		x.after(cfg.InputTimeout - time.Second).do(Touch{})
+		if tmr := need[Timer](x); !tmr.At.Equal(x.at.Add(cfg.InputTimeout)) {
+			t.Fatalf("timer %v", tmr.At)
+		}
+		x.after(2 * time.Second).do(Tick{}).screen(Code)
+	})
+}
