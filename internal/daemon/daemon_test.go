@@ -45,6 +45,8 @@ func testConfig(t *testing.T, mod func(*config.Config)) config.Config {
 	c, err := config.Parse([]byte(`
 [sensor]
 driver = "sim"
+[sound]
+enabled = false
 [store]
 path = "`+filepath.Join(dir, "db", "thermogate.db")+`"
 [export]
@@ -218,6 +220,19 @@ func TestRunServesTheSocketAndStopsCleanly(t *testing.T) {
 	}
 	if _, err := admin.Dial(context.Background(), config.SocketPath(c.Store.Path)); err == nil {
 		t.Fatal("the socket still answers after Run returned")
+	}
+}
+
+// TestOutputsThatCannotOpenDoNotStopTheKiosk: a door pin this host does not
+// have is logged and shown on the guard's screens; the kiosk screens on.
+func TestOutputsThatCannotOpenDoNotStopTheKiosk(t *testing.T) {
+	c := testConfig(t, func(c *config.Config) { c.GPIO.DoorPin = "GPIO17" })
+	d := open(t, c, &recorder{})
+	if d.Signals().GPIO != nil {
+		t.Skip("this host has a GPIO17")
+	}
+	if st := d.Flow().State(); !strings.Contains(st.Signals, "GPIO") || st.Screen == kiosk.OutOfService {
+		t.Fatalf("state %s, signals %q", st.Screen, st.Signals)
 	}
 }
 

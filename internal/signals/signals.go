@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"sync"
 
 	"github.com/thermogate/thermogate/internal/clock"
@@ -79,6 +81,9 @@ func Open(sc sound.Config, gc door.Config, o Options) *Outputs {
 		}
 		if lib.Cache == "" {
 			lib.Cache = sound.DefaultCache
+			if d := os.Getenv("CACHE_DIRECTORY"); d != "" { // systemd's CacheDirectory=thermogate
+				lib.Cache = filepath.Join(d, "sounds")
+			}
 		}
 		out.Sound = sound.NewPlayer(sc, lib, sink, log)
 		if sc.Voice && !o.NoPrepare {
