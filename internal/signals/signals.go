@@ -45,6 +45,9 @@ type Options struct {
 	Clock      clock.Clock  // times the pulses; nil is the wall clock
 	Log        *slog.Logger // nil logs nothing
 	NoPrepare  bool         // do not render the prompts in the background at start
+	// Pins, if set, are the outputs' pins instead of the host's that the
+	// [gpio] section names: the demo's gpiotest pins.
+	Pins *door.Pins
 }
 
 // Open makes the outputs from the [sound] and [gpio] sections. It does not
@@ -59,7 +62,13 @@ func Open(sc sound.Config, gc door.Config, o Options) *Outputs {
 	}
 	out := &Outputs{}
 	var errs []error
-	if g, err := door.Open(gc, o.Clock, log); err != nil {
+	open := func() (*door.Outputs, error) {
+		if o.Pins != nil {
+			return door.New(gc, *o.Pins, o.Clock, log)
+		}
+		return door.Open(gc, o.Clock, log)
+	}
+	if g, err := open(); err != nil {
 		log.Error("GPIO outputs not available: the door stays shut, no lamps", "err", err)
 		errs = append(errs, fmt.Errorf("GPIO: %w", err))
 	} else {
