@@ -142,6 +142,9 @@ func signals(prev, next machine, ev Event) (effs []Effect) {
 		if ev.Err != nil {
 			d, r = Refer, ReasonStorage // the visitor is referred; nothing opens
 		}
+		if ev.Err == nil && pv.Screen == Measure && p.out.Shown != nil && p.out.Guard == "" {
+			play(sound.ToneReading) // the reading that decides: heard before the decision, in one request
+		}
 		tone, prompt := sound.ForDecision(string(d), string(r))
 		play(tone, prompt)
 		switch {

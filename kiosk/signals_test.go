@@ -166,7 +166,7 @@ func TestSignalsThroughAScreening(t *testing.T) {
 		want check
 	}{
 		{"admit", func(r *rig) { r.visit("AB12CD", 35.51) }, check{opens: 1,
-			calls: []string{"play lt [tone.code]", "play lt [forehead]", "play lt [tone.admit admit]", "door"},
+			calls: []string{"play lt [tone.code]", "play lt [forehead]", "play lt [tone.reading tone.admit admit]", "door"},
 			never: []string{"guard admit"}}},
 		{"fever", func(r *rig) {
 			r.visit("AB12CD", 36.51)
@@ -174,7 +174,7 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.Tick()
 			r.measureWith(36.31)
 		}, check{
-			calls: []string{"play lt [tone.reading measure_again]", "play lt [tone.deny deny.fever]", "guard deny"}}},
+			calls: []string{"play lt [tone.reading measure_again]", "play lt [tone.reading tone.deny deny.fever]", "guard deny"}}},
 		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true) }, check{
 			calls: []string{"play lt [tone.deny deny.symptoms]", "guard deny"}}},
 		{"unknown code", func(r *rig) { r.EnterCode("ZZ99ZZ") }, check{
@@ -203,7 +203,7 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.measureWith(36.31)
 			r.login()
 			r.GuardAdmit("clinical_normal")
-		}, check{opens: 1, calls: []string{"guard came", "play lt [tone.admit admit]", "door"}}},
+		}, check{opens: 1, calls: []string{"guard came", "play lt [tone.admit admit]", "door"}, never: []string{"play lt [tone.reading tone.admit admit]"}}},
 		{"guard denies", func(r *rig) {
 			r.EnterCode("AB12CD")
 			r.login()
