@@ -61,7 +61,8 @@ func (f *Flow) SetOutputs(o Outputs) {
 	f.out = o
 	if o != nil {
 		f.exec(context.Background(), ServiceLamp{On: outOfService(f.m)})
-		f.view = f.withSettings(f.published)
+		st := f.withSettings(f.published)
+		locked(&f.pubMu, func() { f.view = st })
 	}
 }
 
