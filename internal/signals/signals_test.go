@@ -57,7 +57,7 @@ func (p *pin) level() gpio.Level {
 // outputs on gpiotest pins, left high as if a crashed process had left the
 // relay on.
 type rig struct {
-	t                    *testing.T
+	t                    testing.TB
 	clk                  *clock.Virtual
 	sim                  *mlxsim.Sim
 	store                *storagetest.Mem
@@ -66,7 +66,7 @@ type rig struct {
 	door, guard, service *pin
 }
 
-func newRig(t *testing.T, player *sound.Player) *rig {
+func newRig(t testing.TB, player *sound.Player) *rig {
 	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
 	r.store.PutGuard("Ona", "4826")
 	r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive})
