@@ -75,7 +75,8 @@ func newIndicators(o Indicators) (fyne.CanvasObject, func()) {
 		show(guard, "guard lamp", o.GuardLit())
 		show(service, "service lamp", o.ServiceLit())
 	}
-	return container.NewHBox(widget.NewLabel("Outputs:"), door, guard, service), update
+	// A grid, not a row: the panel keeps its width, its buttons their places.
+	return container.NewGridWithColumns(3, door, guard, service), update
 }
 
 // Panel is the demo's control window content: present a normal or a
