@@ -59,6 +59,7 @@ type Flow struct {
 	sampler *sensor.Sampler
 	clock   clock.Clock
 	log     *slog.Logger
+	out     Outputs // speaker, door, lamps; nil for none (signals.go)
 
 	// Owned by the goroutine that applies events (Run's, or the caller of
 	// Do, Drain and Measure).
@@ -111,6 +112,11 @@ func New(cfg Config, store Store, sampler *sensor.Sampler, clk clock.Clock, log 
 
 func (f *Flow) withSettings(st State) State {
 	st.Kiosk = f.cfg.settings()
+	if f.out != nil {
+		if err := f.out.Health(); err != nil {
+			st.Signals = err.Error()
+		}
+	}
 	return st
 }
 
@@ -262,6 +268,9 @@ func (f *Flow) exec(ctx context.Context, e Effect) Event {
 	case Log:
 		f.log.Log(ctx, e.Level, e.Msg, e.Args...)
 	default:
+		if f.execSignal(ctx, e) {
+			return nil
+		}
 		panic("BUG: the runner has no case for effect " + reflect.TypeOf(e).String())
 	}
 	return nil

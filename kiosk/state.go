@@ -117,6 +117,7 @@ type State struct {
 	Guards       []string        // on GuardPIN: the guards' names, once read
 	GuardsErr    string          // on GuardPIN: why the names could not be read
 	Kiosk        Settings        // what the screens show of the configuration
+	Signals      string          // what fails of the speaker, the door and the lamps, for the guard; "" while all work
 }
 
 // Settings is what the screens show of the configuration.

@@ -107,6 +107,7 @@ func step(m machine, at time.Time, ev Event) (machine, []Effect) {
 		s.m.deadline = d
 		s.emit(Timer{At: d})
 	}
+	s.effs = append(s.effs, signals(m, s.m, ev)...) // sounds, door, lamps: signals.go
 	return s.m, s.effs
 }
 

@@ -4,18 +4,23 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
+	"periph.io/x/conn/v3/gpio/gpiotest"
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/daemon"
 	"github.com/thermogate/thermogate/internal/demo"
+	"github.com/thermogate/thermogate/internal/door"
+	"github.com/thermogate/thermogate/internal/signals"
+	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
@@ -58,7 +63,9 @@ func demoCommand() *command {
 					return err
 				}
 				log := newLogger(e.stderr)
-				d, err := daemon.Open(cfg, daemon.Options{Logger: log, NotBefore: notBefore(log)})
+				sig := demoSignals(cfg, log)
+				defer sig.Close()
+				d, err := daemon.Open(cfg, daemon.Options{Logger: log, NotBefore: notBefore(log), Signals: sig})
 				if err != nil {
 					return err
 				}
@@ -75,7 +82,7 @@ func demoCommand() *command {
 					w := a.NewWindow("thermogate demo panel")
 					w.SetContent(demo.Panel(demo.Options{
 						Sim: d.Rig().Sim, Model: cfg.Kiosk(time.Time{}).Model, Ambient: physic.ZeroCelsius + 22*physic.Celsius,
-						Bookings: bookings, Location: cfg.Location(), Guard: demoGuard, PIN: demoPIN,
+						Bookings: bookings, Location: cfg.Location(), Guard: demoGuard, PIN: demoPIN, Outputs: sig,
 					}))
 					w.Resize(fyne.NewSize(560, 520))
 					w.Show()
@@ -84,6 +91,22 @@ func demoCommand() *command {
 			}
 		},
 	}
+}
+
+// demoSignals are the demo's outputs: the door and the lamps on gpiotest
+// pins, which the panel shows, and sounds on the default ALSA device when
+// this machine has a sound card, prompts cached in the user's cache.
+func demoSignals(cfg config.Config, log *slog.Logger) *signals.Outputs {
+	pins := door.Pins{Door: &gpiotest.Pin{N: "door"}, Guard: &gpiotest.Pin{N: "guard"}, Service: &gpiotest.Pin{N: "service"}}
+	sc := cfg.Sound
+	if _, err := os.Stat("/dev/snd"); err != nil {
+		sc.Enabled = false // no sound card: a silent demo, not an error a minute
+	}
+	o := signals.Options{Params: sound.Params{ThresholdC: cfg.Rule.ThresholdC}, Log: log, NoPrepare: true, Pins: &pins}
+	if dir, err := os.UserCacheDir(); err == nil {
+		o.Cache = filepath.Join(dir, "thermogate", "sounds")
+	}
+	return signals.Open(sc, cfg.GPIO, o)
 }
 
 // demoBookings imports slots every 15 minutes from an hour before now to six

@@ -20,8 +20,8 @@ func TestSimulateCommand(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "sim.db")
 	cfg := writeFile(t, "c.toml", "[rule]\nthreshold_c = 37.5\n")
 	code, out, errs := runCLI(t, "", "simulate", "--config", cfg, "--visitors", visitors, "--bookings", bookings, "--db", db)
-	want := `{"at":"2026-11-24 09:00:00","code":"ab-12-cd","decision":"admit","reason":"ok","shown_c":36.8}
-{"at":"2026-11-24 09:10:00","code":"EF34GH","decision":"admit","reason":"ok","shown_c":36.9}
+	want := `{"at":"2026-11-24 09:00:00","code":"ab-12-cd","decision":"admit","reason":"ok","shown_c":36.8,"door":true}
+{"at":"2026-11-24 09:10:00","code":"EF34GH","decision":"admit","reason":"ok","shown_c":36.9,"door":true}
 {"at":"2026-11-24 09:20:00","code":"garbage!","decision":"deny","reason":"unknown_code","shown_c":null}
 `
 	if code != 0 || out != want {

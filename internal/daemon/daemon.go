@@ -22,6 +22,8 @@ import (
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/internal/metrics"
+	"github.com/thermogate/thermogate/internal/signals"
+	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
@@ -37,6 +39,10 @@ type Options struct {
 	// Version and Commit name the build in the metrics (and the version
 	// in the fleet heartbeat).
 	Version, Commit string
+	// Signals are the speaker, the door relay and the lamps; nil opens
+	// what the [sound] and [gpio] sections name. The daemon closes only
+	// what it opened.
+	Signals *signals.Outputs
 }
 
 // Daemon is an opened kiosk.
@@ -47,6 +53,7 @@ type Daemon struct {
 	db     *storage.DB
 	rig    *hw.Rig
 	flow   *kiosk.Flow
+	sig    *signals.Outputs
 	notify Notifier
 	clock  clock.Clock
 	// metrics: what the kiosk tells Prometheus and `thermogate status`.
@@ -112,6 +119,13 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), store, sampler, d.clock, d.log); err != nil {
 		return nil, err
 	}
+	// The outputs never stop the kiosk: one that cannot be opened is logged
+	// and shown to the guard, and the door stays shut.
+	if d.sig = opts.Signals; d.sig == nil {
+		d.sig = signals.Open(cfg.Sound, cfg.GPIO, signals.Options{
+			Params: sound.Params{ThresholdC: cfg.Rule.ThresholdC}, Clock: d.clock, Log: d.log})
+	}
+	d.flow.SetOutputs(d.sig)
 	detail := "defaults"
 	if opts.ConfigPath != "" {
 		if b, err := os.ReadFile(opts.ConfigPath); err == nil {
@@ -128,6 +142,9 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 
 // Flow is the screening flow, for the touchscreen to show.
 func (d *Daemon) Flow() *kiosk.Flow { return d.flow }
+
+// Signals are the speaker, the door relay and the lamps.
+func (d *Daemon) Signals() *signals.Outputs { return d.sig }
 
 // DB is the store.
 func (d *Daemon) DB() *storage.DB { return d.db }
@@ -164,6 +181,9 @@ func (d *Daemon) Run(ctx context.Context) error {
 	_ = d.notify.Notify("READY=1")
 	ping := d.notify.Watchdog()
 	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping, Recorder: flowRecorder{d.metrics}})
+	if d.sig.GPIO != nil {
+		_ = d.sig.GPIO.Door.Halt() // the pulse ends with ctx too; never leave it to a timer
+	}
 
 	_ = d.notify.Notify("STOPPING=1")
 	sctx, scancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -184,9 +204,14 @@ func (d *Daemon) inService() (bool, string) {
 	return st.Screen != kiosk.OutOfService, st.OutOfService
 }
 
-// Close releases the store and the sensor.
+// Close releases the door and the lamps (driven off), the speaker, the
+// store and the sensor. Defer it where the daemon is opened: it runs while
+// a panic unwinds, too.
 func (d *Daemon) Close() error {
 	var errs []error
+	if d.sig != nil && d.opts.Signals == nil {
+		errs = append(errs, d.sig.Close())
+	}
 	if d.db != nil {
 		errs = append(errs, d.db.Close())
 	}

@@ -11,6 +11,10 @@ import (
 	"testing"
 	"time"
 
+	"periph.io/x/conn/v3/gpio"
+	"periph.io/x/conn/v3/gpio/gpioreg"
+	"periph.io/x/conn/v3/gpio/gpiotest"
+
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/hw"
@@ -45,6 +49,8 @@ func testConfig(t *testing.T, mod func(*config.Config)) config.Config {
 	c, err := config.Parse([]byte(`
 [sensor]
 driver = "sim"
+[sound]
+enabled = false
 [store]
 path = "`+filepath.Join(dir, "db", "thermogate.db")+`"
 [export]
@@ -221,6 +227,19 @@ func TestRunServesTheSocketAndStopsCleanly(t *testing.T) {
 	}
 }
 
+// TestOutputsThatCannotOpenDoNotStopTheKiosk: a door pin this host does not
+// have is logged and shown on the guard's screens; the kiosk screens on.
+func TestOutputsThatCannotOpenDoNotStopTheKiosk(t *testing.T) {
+	c := testConfig(t, func(c *config.Config) { c.GPIO.DoorPin = "GPIO17" })
+	d := open(t, c, &recorder{})
+	if d.Signals().GPIO != nil {
+		t.Skip("this host has a GPIO17")
+	}
+	if st := d.Flow().State(); !strings.Contains(st.Signals, "GPIO") || st.Screen == kiosk.OutOfService {
+		t.Fatalf("state %s, signals %q", st.Screen, st.Signals)
+	}
+}
+
 func TestOpenFailsClearly(t *testing.T) {
 	c := testConfig(t, func(c *config.Config) { c.Sensor.Driver = config.DriverMLX90614 })
 	if m, _ := filepath.Glob("/dev/i2c-*"); len(m) == 0 {
@@ -272,5 +291,43 @@ func TestSystemdNotifier(t *testing.T) {
 	t.Setenv("NOTIFY_SOCKET", "")
 	if SystemdNotifier().Watchdog() != nil {
 		t.Fatal("a watchdog without systemd")
+	}
+}
+
+// TestDoorReleasedOnEveryExit: the daemon drives the door off when it
+// opens (a relay left on by a killed process is released) and Close, run
+// while a panic unwinds, releases a door that is open.
+func TestDoorReleasedOnEveryExit(t *testing.T) {
+	p := &gpiotest.Pin{N: "TGTESTDOOR", L: gpio.High}
+	if err := gpioreg.Register(p); err != nil {
+		t.Fatal(err)
+	}
+	defer gpioreg.Unregister(p.N)
+	level := func() gpio.Level {
+		p.Lock()
+		defer p.Unlock()
+		return p.L
+	}
+	c := testConfig(t, func(c *config.Config) { c.GPIO.DoorPin = p.N })
+	d, err := Open(c, Options{Notify: &recorder{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if level() != gpio.Low || d.Signals().GPIO == nil {
+		t.Fatalf("door %v after Open, outputs %+v", level(), d.Signals())
+	}
+	func() {
+		defer func() { _ = recover() }()
+		defer d.Close()
+		if err := d.Signals().OpenDoor(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		if level() != gpio.High {
+			t.Fatal("the door did not open")
+		}
+		panic("something broke mid-pulse")
+	}()
+	if level() != gpio.Low {
+		t.Fatal("the door stays open after a panic unwound through Close")
 	}
 }

@@ -28,6 +28,55 @@ type Options struct {
 	Location *time.Location
 	Guard    string // the demo guard's name and PIN
 	PIN      string
+	// Outputs, if set, are shown as indicators, lit while energised: the
+	// door relay, the guard lamp and the service lamp.
+	Outputs Indicators
+}
+
+// Indicators are the kiosk's outputs as the panel shows them.
+type Indicators interface {
+	DoorOpen() bool
+	GuardLit() bool
+	ServiceLit() bool
+}
+
+// indicators shows o's outputs, polled every 100 ms on a goroutine of their
+// own and drawn on Fyne's thread.
+func indicators(o Indicators) fyne.CanvasObject {
+	obj, update := newIndicators(o)
+	go func() {
+		for range time.Tick(100 * time.Millisecond) {
+			fyne.Do(update)
+		}
+	}()
+	return obj
+}
+
+// newIndicators makes the indicators and the function, to run on Fyne's
+// thread, that shows the outputs' state now.
+func newIndicators(o Indicators) (fyne.CanvasObject, func()) {
+	lamp := func(name string) *widget.Label { return widget.NewLabel("○ " + name) }
+	door, guard, service := lamp("door"), lamp("guard lamp"), lamp("service lamp")
+	show := func(l *widget.Label, name string, on bool) {
+		mark := "○ "
+		if on {
+			mark = "● "
+		}
+		if t := mark + name; l.Text != t {
+			l.Importance = widget.MediumImportance
+			if on {
+				l.Importance = widget.SuccessImportance
+			}
+			l.SetText(t)
+		}
+	}
+	update := func() {
+		show(door, "door", o.DoorOpen())
+		show(guard, "guard lamp", o.GuardLit())
+		show(service, "service lamp", o.ServiceLit())
+	}
+	// A grid, not a row: the panel keeps its width, its buttons their places.
+	return container.NewGridWithColumns(3, door, guard, service), update
 }
 
 // Panel is the demo's control window content: present a normal or a
@@ -55,6 +104,10 @@ func Panel(o Options) fyne.CanvasObject {
 		}
 	}
 	small := func(label string, tapped func()) fyne.CanvasObject { return widget.NewButton(label, tapped) }
+	outputs := fyne.CanvasObject(container.NewHBox())
+	if o.Outputs != nil {
+		outputs = indicators(o.Outputs)
+	}
 	codes := widget.NewLabel(panelCodes(o))
 	codes.TextStyle = fyne.TextStyle{Monospace: true}
 	return container.NewBorder(
@@ -72,6 +125,7 @@ func Panel(o Options) fyne.CanvasObject {
 				small("Room normal (22 °C)", room(22)),
 			),
 			status,
+			outputs,
 			widget.NewLabelWithStyle(fmt.Sprintf("Guard %s, PIN %s: hold the top-left corner of the kiosk for 2 s.", o.Guard, o.PIN),
 				fyne.TextAlignLeading, fyne.TextStyle{Italic: true}),
 			widget.NewSeparator(),

@@ -17,6 +17,7 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/clock"
+	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 )
@@ -28,8 +29,20 @@ type Result struct {
 	Decision string   `json:"decision"`
 	Reason   string   `json:"reason"`
 	ShownC   *float64 `json:"shown_c"`
+	Door     bool     `json:"door,omitempty"` // the door relay was pulsed: a stored ADMIT
 	Line     int      `json:"-"`
 }
+
+// doorCount is the simulation's outputs: it counts the door's pulses and
+// plays nothing.
+type doorCount struct{ opens int }
+
+func (d *doorCount) Play(kiosk.Lang, []sound.Key)   {}
+func (d *doorCount) OpenDoor(context.Context) error { d.opens++; return nil }
+func (d *doorCount) CallGuard(kiosk.Decision) error { return nil }
+func (d *doorCount) GuardCame() error               { return nil }
+func (d *doorCount) OutOfService(bool) error        { return nil }
+func (d *doorCount) Health() error                  { return nil }
 
 // Encode writes r as one JSON line, the code as typed (no HTML escaping).
 func Encode(w io.Writer, r Result) error {
@@ -50,12 +63,19 @@ type Rig struct {
 // enter the code, answer, hold the forehead when asked (the retest
 // temperature at the retest), and wait out the retest pause. A fault lasts
 // through that visitor. emit gets each visitor's result.
+//
+// Run gives the flow outputs of its own, to see the door open: call it on
+// a new flow.
 func Run(ctx context.Context, r Rig, visitors []Visitor, emit func(Result) error) error {
+	doors := &doorCount{}
+	r.Flow.SetOutputs(doors)
 	for _, v := range visitors {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		before := doors.opens
 		res, err := visit(ctx, r, v)
+		res.Door = doors.opens > before
 		if err != nil {
 			return fmt.Errorf("line %d: %w", v.Line, err)
 		}

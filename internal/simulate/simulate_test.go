@@ -92,10 +92,10 @@ const visitors = `at,code,symptoms,forehead,retest,fault
 `
 
 var want = []string{
-	`{"at":"2026-11-24 09:00:00","code":"admit1","decision":"admit","reason":"ok","shown_c":36.8}`,
+	`{"at":"2026-11-24 09:00:00","code":"admit1","decision":"admit","reason":"ok","shown_c":36.8,"door":true}`,
 	`{"at":"2026-11-24 09:01:00","code":"FEVER1","decision":"deny","reason":"fever","shown_c":37.9}`,
-	`{"at":"2026-11-24 09:02:00","code":"CLEAR1","decision":"admit","reason":"ok","shown_c":37}`,
-	`{"at":"2026-11-24 09:03:00","code":"EDGE01","decision":"admit","reason":"ok","shown_c":37.3}`,
+	`{"at":"2026-11-24 09:02:00","code":"CLEAR1","decision":"admit","reason":"ok","shown_c":37,"door":true}`,
+	`{"at":"2026-11-24 09:03:00","code":"EDGE01","decision":"admit","reason":"ok","shown_c":37.3,"door":true}`,
 	`{"at":"2026-11-24 09:04:00","code":"EDGE02","decision":"deny","reason":"fever","shown_c":37.4}`,
 	`{"at":"2026-11-24 09:05:00","code":"SYMPT1","decision":"deny","reason":"symptoms","shown_c":null}`,
 	`{"at":"2026-11-24 09:06:00","code":"ZZ9999","decision":"deny","reason":"unknown_code","shown_c":null}`,
@@ -104,12 +104,12 @@ var want = []string{
 	`{"at":"2026-11-24 09:07:00","code":"TMRW01","decision":"deny","reason":"not_today","shown_c":null}`,
 	`{"at":"2026-11-24 09:08:00","code":"EARLY1","decision":"deny","reason":"too_early","shown_c":null}`,
 	`{"at":"2026-11-24 09:09:00","code":"LATE01","decision":"deny","reason":"too_late","shown_c":null}`,
-	`{"at":"2026-11-24 09:10:00","code":"USED01","decision":"admit","reason":"ok","shown_c":36.8}`,
+	`{"at":"2026-11-24 09:10:00","code":"USED01","decision":"admit","reason":"ok","shown_c":36.8,"door":true}`,
 	`{"at":"2026-11-24 09:11:00","code":"USED01","decision":"deny","reason":"already_used","shown_c":null}`,
 	`{"at":"2026-11-24 09:12:00","code":"CANC01","decision":"deny","reason":"cancelled","shown_c":null}`,
 	`{"at":"2026-11-24 09:13:00","code":"NOFH01","decision":"refer","reason":"no_reading","shown_c":null}`,
 	`{"at":"2026-11-24 09:14:00","code":"NACK01","decision":"refer","reason":"sensor_fault","shown_c":null}`,
-	`{"at":"2026-11-24 09:15:00","code":"AFTER1","decision":"admit","reason":"ok","shown_c":36.8}`,
+	`{"at":"2026-11-24 09:15:00","code":"AFTER1","decision":"admit","reason":"ok","shown_c":36.8,"door":true}`,
 	`{"at":"2026-11-24 09:16:00","code":"PEC001","decision":"refer","reason":"sensor_fault","shown_c":null}`,
 	`{"at":"2026-11-24 09:17:00","code":"FLAG01","decision":"refer","reason":"sensor_fault","shown_c":null}`,
 	`{"at":"2026-11-24 09:18:00","code":"ABSNT1","decision":"refer","reason":"sensor_fault","shown_c":null}`,

@@ -133,7 +133,11 @@ func (u *UI) guardMenuScreen() fyne.CanvasObject {
 		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(queued(u.flow.GuardOutOfService)))))
 	}
 	bs = append(bs, touch(button(u.tg("guard.logout"), false, u.guardDo(queued(u.flow.GuardClose)))))
-	body := container.NewBorder(u.guardMessage(visitor), nil, nil, nil, container.NewVScroll(container.New(layout2col{}, bs...)))
+	top := u.guardMessage(visitor)
+	if u.st.Signals != "" { // the speaker, the door or a lamp fails: the guard should know
+		top = container.NewVBox(top, para(u.tg("guard.signals", "error", u.st.Signals), sizeBody, theme.ColorNameWarning, false, fyne.TextAlignLeading))
+	}
+	body := container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.New(layout2col{}, bs...)))
 	return u.guardFrame(u.tg("guard.menu_title", "name", u.st.Guard), body)
 }
 
