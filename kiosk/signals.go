@@ -2,8 +2,8 @@ package kiosk
 
 import (
 	"context"
-
-	"github.com/thermogate/thermogate/internal/sound"
+	"fmt"
+	"strings"
 )
 
 // Signals: what the kiosk makes heard and what it switches, beyond the
@@ -13,10 +13,14 @@ import (
 
 // Signal effects.
 type (
-	// Sound plays Keys in order, in Lang: tones and spoken prompts.
+	// Sound makes Cues heard in order, in Lang, then, when Decision is
+	// set, the decision with its Reason. internal/sound turns them into
+	// tones and spoken prompts.
 	Sound struct {
-		Lang Lang
-		Keys []sound.Key
+		Lang     Lang
+		Cues     []Cue
+		Decision Decision
+		Reason   Reason
 	}
 	// OpenDoor pulses the door relay for the stored ADMIT ScreeningID.
 	OpenDoor struct{ ScreeningID uint64 }
@@ -30,6 +34,35 @@ type (
 	ServiceLamp struct{ On bool }
 )
 
+// Cue is one thing the kiosk makes heard besides a decision. Its value is
+// the name of the tone or prompt that internal/sound plays for it.
+type Cue string
+
+// Cues.
+const (
+	CueCode         Cue = "tone.code"     // a booking code was accepted
+	CueReading      Cue = "tone.reading"  // a reading was taken
+	CueStart        Cue = "start"         // what to do, on the start screen (spoken only with sound.start_prompt)
+	CueForehead     Cue = "forehead"      // hold your forehead to the sensor
+	CueHoldStill    Cue = "hold_still"    // hold still
+	CueMeasureAgain Cue = "measure_again" // let us measure once more
+)
+
+// Cues lists every cue, for the outputs to check they can play each.
+var Cues = []Cue{CueCode, CueReading, CueStart, CueForehead, CueHoldStill, CueMeasureAgain}
+
+// String shows the sound as its cues and decision, e.g. "[tone.reading admit/ok]".
+func (s Sound) String() string {
+	parts := make([]string, 0, len(s.Cues)+1)
+	for _, c := range s.Cues {
+		parts = append(parts, string(c))
+	}
+	if s.Decision != "" {
+		parts = append(parts, fmt.Sprintf("%s/%s", s.Decision, s.Reason))
+	}
+	return "[" + strings.Join(parts, " ") + "]"
+}
+
 func (Sound) isEffect()       {}
 func (OpenDoor) isEffect()    {}
 func (CallGuard) isEffect()   {}
@@ -40,8 +73,8 @@ func (ServiceLamp) isEffect() {}
 // lamps. Every method must return at once: the flow never waits for a sound
 // or a relay, and a failing output never changes a screening.
 type Outputs interface {
-	// Play plays keys in lang, cutting off what is playing as it sees fit.
-	Play(lang Lang, keys []sound.Key)
+	// Play plays a sound, cutting off what is playing as it sees fit.
+	Play(s Sound)
 	// OpenDoor opens the door for one stored ADMIT; ctx ends the pulse early.
 	OpenDoor(ctx context.Context) error
 	// CallGuard lights the guard lamp if decision calls the guard.
@@ -73,7 +106,7 @@ func (f *Flow) execSignal(ctx context.Context, e Effect) bool {
 	switch e := e.(type) {
 	case Sound:
 		if f.out != nil {
-			f.out.Play(e.Lang, e.Keys)
+			f.out.Play(e)
 		}
 		return true
 	case OpenDoor:
@@ -117,12 +150,13 @@ func outOfService(m machine) bool {
 
 // signals are the signal effects of the step from prev to next by ev.
 func signals(prev, next machine, ev Event) (effs []Effect) {
-	var keys []sound.Key // one request: a second would replace the first before it plays
+	var snd Sound // one request: a second would replace the first before it plays
 	pv, nv := prev.view, next.view
-	play := func(k ...sound.Key) { keys = append(keys, k...) }
+	play := func(c ...Cue) { snd.Cues = append(snd.Cues, c...) }
 	defer func() {
-		if len(keys) > 0 {
-			effs = append(effs, Sound{Lang: nv.Lang, Keys: keys})
+		if len(snd.Cues) > 0 || snd.Decision != "" {
+			snd.Lang = nv.Lang
+			effs = append(effs, snd)
 		}
 	}()
 
@@ -144,10 +178,9 @@ func signals(prev, next machine, ev Event) (effs []Effect) {
 			d, r = Refer, ReasonStorage // the visitor is referred; nothing opens
 		}
 		if ev.Err == nil && pv.Screen == Measure && p.out.Shown != nil && p.out.Guard == "" {
-			play(sound.ToneReading) // the reading that decides: heard before the decision, in one request
+			play(CueReading) // the reading that decides: heard before the decision, in one request
 		}
-		tone, prompt := sound.ForDecision(string(d), string(r))
-		play(tone, prompt)
+		snd.Decision, snd.Reason = d, r
 		switch {
 		case d != Admit:
 			effs = append(effs, CallGuard{Decision: d})
@@ -157,24 +190,24 @@ func signals(prev, next machine, ev Event) (effs []Effect) {
 		return effs
 	case BookingFound:
 		if prev.busy == "lookup" && next.busy == "" && (nv.Screen == Symptoms || nv.Screen == Measure) {
-			play(sound.ToneCode)
+			play(CueCode)
 		}
 	}
 
 	switch {
 	case nv.Screen == Retest && pv.Screen != Retest:
-		play(sound.ToneReading, sound.KeyMeasureAgain) // a reading was taken; a second one decides
+		play(CueReading, CueMeasureAgain) // a reading was taken; a second one decides
 	case nv.Screen == Measure && (pv.Screen != Measure || nv.Attempt != pv.Attempt):
 		switch nv.Notice {
 		case "", NoticeNoForehead:
-			play(sound.KeyForehead)
+			play(CueForehead)
 		case NoticeUnstable:
-			play(sound.KeyHoldStill)
+			play(CueHoldStill)
 		default:
-			play(sound.KeyMeasureAgain)
+			play(CueMeasureAgain)
 		}
 	case nv.Screen == Idle && pv.Screen != Idle:
-		play(sound.KeyStart) // spoken only with sound.start_prompt
+		play(CueStart) // spoken only with sound.start_prompt
 	}
 	return effs
 }

@@ -9,7 +9,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 )
@@ -46,14 +45,9 @@ func TestStoredDecisionSignals(t *testing.T) {
 					if c.err != nil {
 						wantD, wantR = Refer, ReasonStorage
 					}
-					tone, prompt := sound.ForDecision(string(wantD), string(wantR))
 					snd, ok := effect[Sound](effs)
-					if !ok || snd.Lang != PL || !slices.Equal(snd.Keys, []sound.Key{tone, prompt}) {
-						t.Fatalf("sound %+v (%v), want %s %s in pl", snd, ok, tone, prompt)
-					}
-					if wantD == Admit && (tone != sound.ToneAdmit || prompt != sound.KeyAdmit) ||
-						wantD != Admit && tone != sound.ToneDeny {
-						t.Fatalf("%s announced with %s %s", wantD, tone, prompt)
+					if !ok || snd.Lang != PL || len(snd.Cues) != 0 || snd.Decision != wantD || snd.Reason != wantR {
+						t.Fatalf("sound %v (%v), want %s/%s in pl", snd, ok, wantD, wantR)
 					}
 					door, opened := effect[OpenDoor](effs)
 					wantOpen := d == Admit && c.err == nil && c.thenOOS == "" && c.returnOS == ""
@@ -122,8 +116,8 @@ func (o *outRec) add(s string) {
 	o.mu.Unlock()
 }
 
-func (o *outRec) Play(lang Lang, keys []sound.Key) {
-	o.add(fmt.Sprintf("play %s %v", lang, keys))
+func (o *outRec) Play(s Sound) {
+	o.add(fmt.Sprintf("play %s %v", s.Lang, s))
 }
 
 func (o *outRec) OpenDoor(context.Context) error {
@@ -166,7 +160,7 @@ func TestSignalsThroughAScreening(t *testing.T) {
 		want check
 	}{
 		{"admit", func(r *rig) { r.visit("AB12CD", 35.51) }, check{opens: 1,
-			calls: []string{"play lt [tone.code]", "play lt [forehead]", "play lt [tone.reading tone.admit admit]", "door"},
+			calls: []string{"play lt [tone.code]", "play lt [forehead]", "play lt [tone.reading admit/ok]", "door"},
 			never: []string{"guard admit"}}},
 		{"fever", func(r *rig) {
 			r.visit("AB12CD", 36.51)
@@ -174,28 +168,28 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.Tick()
 			r.measureWith(36.31)
 		}, check{
-			calls: []string{"play lt [tone.reading measure_again]", "play lt [tone.reading tone.deny deny.fever]", "guard deny"}}},
+			calls: []string{"play lt [tone.reading measure_again]", "play lt [tone.reading deny/fever]", "guard deny"}}},
 		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true) }, check{
-			calls: []string{"play lt [tone.deny deny.symptoms]", "guard deny"}}},
+			calls: []string{"play lt [deny/symptoms]", "guard deny"}}},
 		{"unknown code", func(r *rig) { r.EnterCode("ZZ99ZZ") }, check{
-			calls: []string{"play lt [tone.deny deny.unknown_code]"}, never: []string{"play lt [tone.code]"}}},
+			calls: []string{"play lt [deny/unknown_code]"}, never: []string{"play lt [tone.code]"}}},
 		{"no reading", func(r *rig) {
 			r.EnterCode("AB12CD")
 			r.AnswerSymptoms(false)
 			for range DefaultConfig().Rule.MaxAttempts {
 				r.Measure(context.Background()) // nobody in front of the sensor
 			}
-		}, check{calls: []string{"play lt [forehead]", "play lt [tone.deny refer.no_reading]", "guard refer"}}},
+		}, check{calls: []string{"play lt [forehead]", "play lt [refer/no_reading]", "guard refer"}}},
 		{"sensor fault", func(r *rig) {
 			r.EnterCode("AB12CD")
 			r.AnswerSymptoms(false)
 			r.sim.SetFault(mlxsim.NACK)
 			r.Measure(context.Background())
-		}, check{calls: []string{"play lt [tone.deny refer.sensor_fault]", "guard refer", "service true"}}},
+		}, check{calls: []string{"play lt [refer/sensor_fault]", "guard refer", "service true"}}},
 		{"store failed on an admit", func(r *rig) {
-			r.store.FailAppend = errDiskFull
+			r.store.FailAppend(errDiskFull)
 			r.visit("AB12CD", 35.51)
-		}, check{calls: []string{"play lt [tone.deny refer.storage]", "guard refer", "service true"}}},
+		}, check{calls: []string{"play lt [refer/storage]", "guard refer", "service true"}}},
 		{"guard admits a fever", func(r *rig) {
 			r.visit("AB12CD", 36.51)
 			r.clk.Advance(DefaultRule.RetestPause)
@@ -203,12 +197,12 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.measureWith(36.31)
 			r.login()
 			r.GuardAdmit("clinical_normal")
-		}, check{opens: 1, calls: []string{"guard came", "play lt [tone.admit admit]", "door"}, never: []string{"play lt [tone.reading tone.admit admit]"}}},
+		}, check{opens: 1, calls: []string{"guard came", "play lt [admit/guard]", "door"}, never: []string{"play lt [tone.reading admit/ok]"}}},
 		{"guard denies", func(r *rig) {
 			r.EnterCode("AB12CD")
 			r.login()
 			r.GuardDeny("no_mask")
-		}, check{calls: []string{"guard came", "play lt [tone.deny deny.guard]"}}},
+		}, check{calls: []string{"guard came", "play lt [deny/guard]"}}},
 		{"guard walk-in", func(r *rig) { r.login(); r.GuardWalkIn("staff") }, check{opens: 1}},
 		{"guard clinical admit", func(r *rig) { r.login(); r.GuardClinical(36.6) }, check{opens: 1}},
 		{"guard clinical fever", func(r *rig) { r.login(); r.GuardClinical(38.1) }, check{calls: []string{"guard deny"}}},
@@ -219,7 +213,7 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.GuardWalkIn("staff")
 			r.clk.Advance(DefaultConfig().DecisionTime)
 			r.Tick()
-		}, check{calls: []string{"service true", "play lt [tone.admit admit]"}, never: []string{"service false"}}},
+		}, check{calls: []string{"service true", "play lt [admit/guard]"}, never: []string{"service false"}}},
 		{"back in service", func(r *rig) {
 			r.login()
 			r.GuardOutOfService()

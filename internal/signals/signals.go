@@ -99,7 +99,7 @@ func Open(sc sound.Config, gc door.Config, o Options) *Outputs {
 			ctx, cancel := context.WithCancel(context.Background())
 			out.stop = cancel
 			go func() {
-				if err := lib.Prepare(ctx, sound.Langs...); err != nil && ctx.Err() == nil {
+				if err := lib.Prepare(ctx, langs()...); err != nil && ctx.Err() == nil {
 					log.Warn("some prompts could not be rendered; they are tried again when played", "err", err)
 				}
 			}()
@@ -109,11 +109,26 @@ func Open(sc sound.Config, gc door.Config, o Options) *Outputs {
 	return out
 }
 
-// Play plays keys in lang.
-func (o *Outputs) Play(lang kiosk.Lang, keys []sound.Key) {
+// Play plays a sound of the kiosk: its cues, then its decision's tone and
+// sentence.
+func (o *Outputs) Play(s kiosk.Sound) {
 	if o.Sound != nil {
-		o.Sound.Play(string(lang), keys...)
+		o.Sound.Play(string(s.Lang), Keys(s)...)
 	}
+}
+
+// Keys are the tones and prompts that play s: each cue is the key of its
+// name, and a decision its tone and sentence (sound.ForDecision).
+func Keys(s kiosk.Sound) []sound.Key {
+	keys := make([]sound.Key, 0, len(s.Cues)+2)
+	for _, c := range s.Cues {
+		keys = append(keys, sound.Key(c))
+	}
+	if s.Decision != "" {
+		tone, prompt := sound.ForDecision(string(s.Decision), string(s.Reason))
+		keys = append(keys, tone, prompt)
+	}
+	return keys
 }
 
 // OpenDoor pulses the door for one stored ADMIT.
@@ -192,4 +207,13 @@ func (o *Outputs) Close() error {
 		errs = append(errs, o.Sound.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// langs are the kiosk's languages, as the sound library names them.
+func langs() []string {
+	l := make([]string, len(kiosk.Languages))
+	for i, x := range kiosk.Languages {
+		l[i] = string(x)
+	}
+	return l
 }

@@ -60,14 +60,15 @@ type rig struct {
 	t                    testing.TB
 	clk                  *clock.Virtual
 	sim                  *mlxsim.Sim
-	store                *storagetest.Mem
+	store                *storagetest.Store
 	flow                 *kiosk.Flow
 	out                  *Outputs
 	door, guard, service *pin
 }
 
 func newRig(t testing.TB, player *sound.Player) *rig {
-	r := &rig{t: t, clk: clock.NewVirtual(t0), store: storagetest.New()}
+	r := &rig{t: t, clk: clock.NewVirtual(t0)}
+	r.store = storagetest.Open(t, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius, Clock: r.clk})
 	r.store.PutGuard("Ona", "4826")
 	r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: t0, Minutes: 15, Status: storage.StatusActive})
 	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Minutes: 15, Status: storage.StatusActive})
@@ -212,14 +213,14 @@ func TestDoorPulsesOncePerStoredAdmit(t *testing.T) {
 	r.decided(kiosk.Deny, kiosk.ReasonFever)
 	opened("a guard's denials")
 
-	r.store.FailAppend = errors.New("no space left on device")
+	r.store.FailAppend(errors.New("no space left on device"))
 	r.login()
 	r.do(kiosk.GuardWalkIn{Reason: "staff"})
 	if st := r.flow.State(); st.Screen != kiosk.OutOfService || r.service.level() != gpio.High {
 		t.Fatalf("a failed store: %s, service lamp %v", st.Screen, r.service.level())
 	}
 	opened("an admit that was not stored")
-	r.store.FailAppend = nil
+	r.store.FailAppend(nil)
 	r.login()
 	r.do(kiosk.GuardWalkIn{Reason: "staff"}) // stored, but the kiosk is out of service
 	r.decided(kiosk.Admit, kiosk.ReasonGuard)

@@ -17,7 +17,6 @@ import (
 	"periph.io/x/conn/v3/physic"
 
 	"github.com/thermogate/thermogate/internal/clock"
-	"github.com/thermogate/thermogate/internal/sound"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 )
@@ -37,7 +36,7 @@ type Result struct {
 // plays nothing.
 type doorCount struct{ opens int }
 
-func (d *doorCount) Play(kiosk.Lang, []sound.Key)   {}
+func (d *doorCount) Play(kiosk.Sound)               {}
 func (d *doorCount) OpenDoor(context.Context) error { d.opens++; return nil }
 func (d *doorCount) CallGuard(kiosk.Decision) error { return nil }
 func (d *doorCount) GuardCame() error               { return nil }
