@@ -150,6 +150,7 @@ func (r *rig) AnswerSymptoms(yes bool) error     { return r.do(AnswerSymptoms{Ye
 func (r *rig) OpenGuard() error                  { return r.do(OpenGuard{}) }
 func (r *rig) GuardLogin(name, pin string) error { return r.do(GuardLogin{Name: name, PIN: pin}) }
 func (r *rig) GuardClose() error                 { return r.do(GuardClose{}) }
+func (r *rig) GuardPick(code string) error       { return r.do(GuardPick{Code: code}) }
 func (r *rig) GuardAdmit(reason string) error    { return r.do(GuardAdmit{Reason: reason}) }
 func (r *rig) GuardDeny(reason string) error     { return r.do(GuardDeny{Reason: reason}) }
 func (r *rig) GuardWalkIn(reason string) error   { return r.do(GuardWalkIn{Reason: reason}) }

@@ -81,6 +81,9 @@ var (
 	ErrChecking = errors.New("a PIN is being checked")
 	// ErrBusy: the flow waits for the store; the event came in between.
 	ErrBusy = errors.New("waiting for the store")
+	// ErrReplaces: the picked visitor already has a guard's decision; a new
+	// one must name it (GuardVisitor.Replaces) to confirm it replaces it.
+	ErrReplaces = errors.New("the visitor already has a guard's decision: confirm replacing it")
 )
 
 // Outcome is a decision as shown.
@@ -111,12 +114,30 @@ type State struct {
 	Outcome      *Outcome        // on Decided (and OutOfService after a failed store)
 	OutOfService string          // OOS…, when Screen is OutOfService
 	Guard        string          // the guard logged in, on GuardMenu
-	HasVisitor   bool            // on GuardMenu: a visitor the guard can admit or deny
+	HasVisitor   bool            // on GuardMenu: a visitor is picked (Code) that the guard can admit or deny
+	Visitors     []GuardVisitor  // on GuardMenu: whom the guard can act for, newest first
+	TriesLeft    int             // on GuardPIN: wrong PINs left before PIN entry locks
 	Resume       Screen          // on the guard screens: where closing returns to
 	Checking     bool            // on GuardPIN: a PIN is being checked
 	Guards       []string        // on GuardPIN: the guards' names, once read
 	GuardsErr    string          // on GuardPIN: why the names could not be read
 	Kiosk        Settings        // what the screens show of the configuration
+}
+
+// GuardVisitor is a visitor the guard menu lists: one referred or denied
+// in the last GuardRecall, or the one on screen now. The guard picks one
+// explicitly (GuardPick); nothing is picked for them.
+type GuardVisitor struct {
+	Code     string
+	OnScreen bool     // being screened now, not decided yet
+	Decision Decision // the kiosk's decision ("" when OnScreen)
+	Reason   Reason   // why
+	Shown    *Tenths  // the temperature shown, if there was one
+	Minutes  int      // how long ago the kiosk decided, in whole minutes
+	Guard    *Outcome // the latest guard decision for this visitor, if any
+	// Replaces is the screening a new guard decision replaces: non-zero
+	// when Guard is set, and to be passed back with the new decision.
+	Replaces uint64
 }
 
 // Settings is what the screens show of the configuration.

@@ -38,9 +38,9 @@ type pending struct {
 	thenOOS string // go out of service for this cause once it is shown
 }
 
-// GuardRecall is how long after leaving the screen a visitor can still be
-// admitted or denied by a guard: a visitor sent to the guard may wait a
-// while before the guard comes.
+// GuardRecall is how long after their latest decision a referred or
+// denied visitor can still be admitted or denied by a guard: a visitor sent
+// to the guard may wait a while before the guard comes.
 const GuardRecall = 10 * time.Minute
 
 // machine is the flow's whole state: what the screen shows and what the
@@ -49,9 +49,8 @@ type machine struct {
 	cfg  *Config // never changed after New
 	view State   // what the screen shows
 
-	v      visitor   // the visitor on screen
-	last   visitor   // the visitor who just left the screen, for the guard
-	lastAt time.Time //
+	v      visitor  // the visitor on screen
+	recent []recent // whom the guard can still act for (see remember)
 
 	measure   uint64 // the current measurement's ID, bumped whenever one starts or is abandoned
 	measuring bool   // MeasureForehead{measure} is out and its result not back
@@ -103,6 +102,11 @@ func step(m machine, at time.Time, ev Event) (machine, []Effect) {
 		s.emit(MeasureForehead{ID: s.m.measure})
 	}
 	s.m.view.Checking = s.m.view.Screen == GuardPIN && s.m.pinChecking
+	s.m.view.TriesLeft = 0
+	if s.m.view.Screen == GuardPIN {
+		// After a lockout every further wrong PIN locks again: one try.
+		s.m.view.TriesLeft = max(MaxPINFails-s.m.pinFails, 1)
+	}
 	if d := s.m.view.Until; !d.Equal(s.m.deadline) {
 		s.m.deadline = d
 		s.emit(Timer{At: d})
@@ -202,11 +206,9 @@ func (s *stepper) toIdle() {
 	s.m.view = State{Seq: s.m.view.Seq, Screen: Idle, Lang: s.m.cfg.Lang}
 }
 
-// leave takes the visitor off the screen, keeping them for the guard.
+// leave takes the visitor off the screen; a decided one stays on the
+// guard's list (see remember).
 func (s *stepper) leave() {
-	if s.m.v.here && s.m.v.code != "" {
-		s.m.last, s.m.lastAt = s.m.v, s.at
-	}
 	s.m.v = visitor{}
 	s.abandonMeasure()
 }
@@ -300,7 +302,9 @@ func (s *stepper) enterCode(raw string) {
 		s.refuse(fmt.Errorf("%w: %w", ErrCodeFormat, err))
 		return
 	}
-	s.m.v, s.m.last = visitor{here: true, code: code}, visitor{}
+	s.m.v = visitor{here: true, code: code}
+	// A new visit for the code: the guard's list shows it, not the last one.
+	s.m.recent = slices.DeleteFunc(slices.Clone(s.m.recent), func(r recent) bool { return r.v.code == code })
 	s.m.view.Lang = lang
 	s.m.busy = "lookup"
 	s.emit(LookupBooking{Code: code})
@@ -537,6 +541,7 @@ func (s *stepper) stored(ev Stored) {
 		}
 		s.log(slog.LevelInfo, "screening", "id", ev.ID, "code", s.m.v.code, "decision", out.Decision, "reason", out.Reason,
 			"shown_c", shownLog, "retest", out.Retest, "guard", out.Guard)
+		s.remember(out)
 		s.show(Decided)
 		s.m.view.Outcome = &out
 		s.m.view.Until = p.at.Add(s.m.cfg.DecisionTime)

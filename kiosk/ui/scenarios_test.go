@@ -116,8 +116,10 @@ var scenarios = []scenario{
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
 		loggedIn(h)
+		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.admit"))
-		h.tap(h.ui.tg("override.clinical_normal"))
+		h.tap(h.ui.tg("override.booking_confirmed"))
+		h.tap(h.ui.tg("guard.confirm"))
 	}},
 	{"out-of-service-sensor", func(h *harness) {
 		h.sim.SetFault(mlxsim.Absent)
@@ -135,13 +137,30 @@ var scenarios = []scenario{
 	{"guard-menu", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.clk.Advance(3 * time.Minute)
+		h.EnterCode("EF34GH")
 		loggedIn(h)
+		h.tapRow("AB12CD")
 	}},
 	{"guard-reasons", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
 		loggedIn(h)
+		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.deny"))
+	}},
+	{"guard-confirm-replace", func(h *harness) {
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
+		loggedIn(h)
+		h.tapRow("AB12CD")
+		h.tap(h.ui.tg("guard.deny"))
+		h.tap(h.ui.tg("override.no_mask"))
+		h.tap(h.ui.tg("guard.confirm"))
+		loggedIn(h)
+		h.tapRow("AB12CD")
+		h.tap(h.ui.tg("guard.admit"))
+		h.tap(h.ui.tg("override.staff"))
 	}},
 	{"guard-clinical", func(h *harness) {
 		loggedIn(h)

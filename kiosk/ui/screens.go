@@ -248,9 +248,12 @@ func (u *UI) nextText(out *kiosk.Outcome) string {
 
 // temp formats °C with one decimal, with the decimal comma Lithuanian,
 // Polish and Russian readers expect.
-func (u *UI) temp(c float64) string {
+func (u *UI) temp(c float64) string { return u.tempIn(u.st.Lang, c) }
+
+// tempIn formats °C for lang (the guard's screens use the kiosk's language).
+func (u *UI) tempIn(lang kiosk.Lang, c float64) string {
 	s := fmt.Sprintf("%.1f", c)
-	if u.st.Lang != "en" {
+	if lang != "en" {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s

@@ -52,6 +52,7 @@ type UI struct {
 	checking  bool
 	page      string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
 	clinical  []rune
+	confirm   *guardAction // on page "confirm": the decision waiting for Confirm
 	guardErr  string
 
 	progress  *widget.ProgressBar
@@ -144,7 +145,7 @@ func (u *UI) render(st kiosk.State) {
 		u.code, u.letters, u.full = u.code[:0], false, false
 	}
 	if !guardScreen(st.Screen) {
-		u.guardName, u.pin, u.page, u.clinical, u.guardErr = "", nil, "", nil, ""
+		u.guardName, u.pin, u.page, u.clinical, u.confirm, u.guardErr = "", nil, "", nil, nil, ""
 	}
 	u.checking = false // a PIN submitted: the flow's state says from now on whether it is checked
 	if st.Notice == kiosk.NoticeError && st.Seq != prev.Seq && guardScreen(st.Screen) {
@@ -162,7 +163,14 @@ func sameScreen(a, b kiosk.State) bool {
 	return a.Screen == b.Screen && a.Progress.Present == b.Progress.Present && a.Lang == b.Lang && a.Code == b.Code && a.Notice == b.Notice &&
 		a.Detail == b.Detail && a.Attempt == b.Attempt && a.Retest == b.Retest && a.Until.Equal(b.Until) && a.Outcome == b.Outcome &&
 		a.OutOfService == b.OutOfService && a.Guard == b.Guard && a.HasVisitor == b.HasVisitor && a.Checking == b.Checking &&
-		slices.Equal(a.Guards, b.Guards) && a.GuardsErr == b.GuardsErr
+		slices.Equal(a.Guards, b.Guards) && a.GuardsErr == b.GuardsErr && a.TriesLeft == b.TriesLeft &&
+		slices.EqualFunc(a.Visitors, b.Visitors, sameVisitor)
+}
+
+func sameVisitor(a, b kiosk.GuardVisitor) bool {
+	return a.Code == b.Code && a.OnScreen == b.OnScreen && a.Decision == b.Decision && a.Reason == b.Reason &&
+		a.Minutes == b.Minutes && a.Replaces == b.Replaces && (a.Shown == nil) == (b.Shown == nil) &&
+		(a.Shown == nil || *a.Shown == *b.Shown) && (a.Guard == nil) == (b.Guard == nil)
 }
 
 // rebuild builds the current screen from u.st and the local input.

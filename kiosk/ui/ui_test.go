@@ -216,20 +216,27 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 	h.mustShow("● ● ● ●")
 	h.tap("OK")
 	h.want(kiosk.GuardPIN)
-	h.mustShow("Wrong PIN.")
+	h.mustShow("Wrong PIN. Tries left: 4.")
 	for _, r := range "4826" {
 		h.tap(string(r))
 	}
 	h.tap("OK")
 	h.want(kiosk.GuardMenu)
-	h.mustShow("Guard: Ona", "Visitor with code AB12CD")
+	h.mustShow("Guard: Ona", "AB12CD · symptoms · 0 min ago")
+	if !h.disabled("Admit visitor") || !h.disabled("Deny visitor") {
+		t.Fatal("Admit or Deny offered before the guard picked a visitor")
+	}
+	h.tapRow("AB12CD")
 	h.tap("Admit visitor")
-	h.tap("Clinical reading normal")
+	h.tap("Booking confirmed")
+	h.want(kiosk.GuardMenu)
+	h.mustShow("Admit AB12CD (symptoms) — reason: Booking confirmed?")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.mustShow("Please enter", "The guard has decided")
 	recs := h.store.Screenings()
 	last := recs[len(recs)-1]
-	if last.Decision != string(kiosk.Admit) || last.Guard != "Ona" || last.OverrideReason != "clinical_normal" {
+	if last.Decision != string(kiosk.Admit) || last.Guard != "Ona" || last.OverrideReason != "booking_confirmed" || last.Code != "AB12CD" {
 		t.Fatalf("override stored as %+v", last)
 	}
 	var acts []string
@@ -244,9 +251,9 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 func TestGuardClinicalAndService(t *testing.T) {
 	h := newHarness(t, landscape, english)
 	loggedIn(h)
-	h.mustShow("No visitor at the kiosk")
-	if h.shows("Admit visitor") {
-		t.Fatal("admit offered with no visitor")
+	h.mustShow("Nobody was referred or denied in the last 10 minutes.")
+	if !h.disabled("Admit visitor") || !h.disabled("Deny visitor") {
+		t.Fatal("Admit or Deny offered with no visitor")
 	}
 	h.tap("Clinical reading")
 	for _, r := range "45" {
@@ -260,6 +267,8 @@ func TestGuardClinicalAndService(t *testing.T) {
 		h.tap(string(r))
 	}
 	h.tap("Save")
+	h.mustShow("Save the clinical reading 37.9 °C for a visitor without a booking?")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.mustShow("No entry", "37.9 °C")
 	loggedIn(h)
