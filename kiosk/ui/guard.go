@@ -14,7 +14,7 @@ import (
 )
 
 func (u *UI) guardFrame(title string, body fyne.CanvasObject, bottom ...fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(para(title, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+	return container.NewBorder(clearOfCorner(para(title, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)),
 		container.NewHBox(bottom...), nil, nil, body)
 }
 

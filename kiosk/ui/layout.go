@@ -119,6 +119,18 @@ func (g keyGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	return fyne.NewSize(float32(cols)*(TouchSize+pad)-pad, float32(rows)*(TouchSize+pad)-pad)
 }
 
+// cornerGap is empty space as wide as the guard's corner, for a row of
+// controls that starts at the left edge.
+func cornerGap() fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(TouchSize-pad, 0))
+	return r
+}
+
+// clearOfCorner makes a screen's title at least as tall as the guard's
+// corner, so that the controls below it are clear of the corner.
+func clearOfCorner(title fyne.CanvasObject) fyne.CanvasObject { return atLeast(title, 0, TouchSize) }
+
 // corner places its only object in the top-left corner at a fixed size:
 // the guard's discreet long-press target over the screen.
 type corner struct{ side float32 }

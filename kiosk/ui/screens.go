@@ -31,7 +31,8 @@ func (u *UI) header(lead fyne.CanvasObject, cancel bool) fyne.CanvasObject {
 		})))
 	}
 	if u.portrait() {
-		return container.NewVBox(container.NewBorder(nil, nil, tools, u.langButton()), lead)
+		// Cancel starts right of the guard's corner, which swallows taps.
+		return container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(cornerGap(), tools), u.langButton()), lead)
 	}
 	tools.Add(u.langButton())
 	return container.NewBorder(nil, nil, nil, tools, lead)
@@ -60,7 +61,7 @@ func (u *UI) languageScreen() fyne.CanvasObject {
 		u.rebuild()
 	}))
 	return container.NewBorder(
-		para(u.t("idle.language"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+		clearOfCorner(para(u.t("idle.language"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading)),
 		container.NewHBox(back), nil, nil,
 		u.languageButtons())
 }
