@@ -22,12 +22,14 @@ type Effect interface{ isEffect() }
 
 // Input events: the visitor's.
 type (
-	Start          struct{}             // the visitor touched Start on Idle (or on a decision)
-	Touch          struct{}             // the visitor is still typing: the input timeout starts again
-	SetLang        struct{ Lang Lang }  // the visitor chose a language (any screen)
-	Cancel         struct{}             // the visitor walked away from Code, Symptoms, Measure or Retest
-	EnterCode      struct{ Raw string } // a booking code from the keypad or the scanner
-	AnswerSymptoms struct{ Yes bool }   // the answer to the symptoms question
+	Start           struct{}             // the visitor touched Start on Idle (or on a decision)
+	Touch           struct{}             // the visitor is still typing: the input timeout starts again
+	SetLang         struct{ Lang Lang }  // the visitor chose a language (any screen)
+	Cancel          struct{}             // the visitor walked away from Code, Symptoms, Measure or Retest
+	EnterCode       struct{ Raw string } // a booking code from the keypad or the scanner
+	AnswerSymptoms  struct{ Yes bool }   // the answer to the symptoms question; Yes asks to confirm
+	ConfirmSymptoms struct{}             // the visitor confirms the Yes: a stored denial
+	ChangeAnswer    struct{}             // the visitor takes the Yes back: the question again
 )
 
 // Input events: the guard's.
@@ -168,6 +170,8 @@ func (SetLang) isEvent()            {}
 func (Cancel) isEvent()             {}
 func (EnterCode) isEvent()          {}
 func (AnswerSymptoms) isEvent()     {}
+func (ConfirmSymptoms) isEvent()    {}
+func (ChangeAnswer) isEvent()       {}
 func (OpenGuard) isEvent()          {}
 func (GuardLogin) isEvent()         {}
 func (GuardClose) isEvent()         {}

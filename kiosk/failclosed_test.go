@@ -141,7 +141,7 @@ func TestClinicalReadingCannotLiftANonTemperatureDenial(t *testing.T) {
 		visit func(*rig)
 		want  Reason
 	}{
-		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true) }, ReasonSymptoms},
+		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true); r.ConfirmSymptoms() }, ReasonSymptoms},
 		{"unknown code", func(r *rig) { r.EnterCode("ZZ9999") }, ReasonUnknownCode},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

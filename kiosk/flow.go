@@ -303,8 +303,15 @@ func (f *Flow) EnterCode(raw string) error {
 }
 
 // AnswerSymptoms takes the answer to "do you have a cough, a runny nose or
-// a fever?": yes is a stored denial, no goes on to the measurement.
+// a fever?": yes asks the visitor to confirm (ConfirmSymptoms, a stored
+// denial, or ChangeAnswer), no goes on to the measurement.
 func (f *Flow) AnswerSymptoms(yes bool) { f.post(AnswerSymptoms{Yes: yes}) }
+
+// ConfirmSymptoms confirms a Yes to the symptoms question: no entry today.
+func (f *Flow) ConfirmSymptoms() { f.post(ConfirmSymptoms{}) }
+
+// ChangeAnswer takes a Yes to the symptoms question back.
+func (f *Flow) ChangeAnswer() { f.post(ChangeAnswer{}) }
 
 // OpenGuard shows the guard's PIN pad.
 func (f *Flow) OpenGuard() { f.post(OpenGuard{}) }

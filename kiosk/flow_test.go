@@ -145,9 +145,41 @@ func TestSymptomsDeny(t *testing.T) {
 	if err := r.AnswerSymptoms(true); err != nil {
 		t.Fatal(err)
 	}
+	// One tap on Yes stores nothing: it asks to confirm.
+	if st := r.want(Symptoms); st.Notice != NoticeConfirmYes || len(r.store.Screenings()) != 0 {
+		t.Fatalf("after Yes: notice %q, %d stored", st.Notice, len(r.store.Screenings()))
+	}
+	if err := r.ConfirmSymptoms(); err != nil {
+		t.Fatal(err)
+	}
 	out := r.outcome(Deny, ReasonSymptoms)
 	if out.Shown != nil || r.last().ShownC != nil || !r.last().BookingUsed {
 		t.Fatalf("symptoms denial %+v / %+v", out, r.last())
+	}
+}
+
+// A slip on Yes can be undone: nothing stored, the question again, and No
+// measures as usual.
+func TestSymptomsYesCanBeChanged(t *testing.T) {
+	r := newRig(t, nil)
+	r.EnterCode("AB12CD")
+	if err := r.ConfirmSymptoms(); !errors.Is(err, ErrNotNow) {
+		t.Fatalf("confirm without a Yes: %v", err)
+	}
+	r.AnswerSymptoms(true)
+	if err := r.ChangeAnswer(); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.want(Symptoms); st.Notice != "" {
+		t.Fatalf("notice %q after changing the answer", st.Notice)
+	}
+	if err := r.ConfirmSymptoms(); !errors.Is(err, ErrNotNow) {
+		t.Fatalf("confirm after the answer was changed: %v", err)
+	}
+	r.AnswerSymptoms(false)
+	r.want(Measure)
+	if n := len(r.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored for a Yes taken back", n)
 	}
 }
 

@@ -56,6 +56,7 @@ func selfHealing(cause string) bool {
 // Notices: a message on the current screen. The UI translates the key.
 const (
 	NoticeCodeFormat = "code_format" // Code: not a booking code (characters, length)
+	NoticeConfirmYes = "confirm_yes" // Symptoms: "Yes" means no entry today: change the answer or confirm
 	NoticeNoForehead = "no_forehead" // Measure: nothing came in front of the sensor
 	NoticeUnstable   = "unstable"    // Measure: the forehead did not hold still
 	NoticeTooCold    = "too_cold"    // Measure: below the plausible range: closer

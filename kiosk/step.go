@@ -164,10 +164,23 @@ func (s *stepper) apply(ev Event) {
 			return
 		}
 		if ev.Yes {
-			s.decide(Deny, ReasonSymptoms, nil, decideOpts{consumes: true})
+			// One tap would use up the booking: the visitor confirms first.
+			s.m.view.Notice, s.m.view.Until = NoticeConfirmYes, s.at.Add(s.m.cfg.InputTimeout)
 		} else {
 			s.startMeasure(false, "")
 		}
+	case ConfirmSymptoms:
+		if s.m.view.Screen != Symptoms || !s.m.v.here || s.m.view.Notice != NoticeConfirmYes {
+			s.refuse(ErrNotNow)
+			return
+		}
+		s.decide(Deny, ReasonSymptoms, nil, decideOpts{consumes: true})
+	case ChangeAnswer:
+		if s.m.view.Screen != Symptoms || s.m.view.Notice != NoticeConfirmYes {
+			s.refuse(ErrNotNow)
+			return
+		}
+		s.m.view.Notice, s.m.view.Until = "", s.at.Add(s.m.cfg.InputTimeout)
 	case Progressed:
 		if ev.ID == s.m.measure && s.m.view.Screen == Measure {
 			s.m.view.Progress = ev.Progress

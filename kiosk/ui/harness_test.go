@@ -320,6 +320,7 @@ func (h *harness) Start() error                  { return h.do(kiosk.Start{}) }
 func (h *harness) SetLang(l kiosk.Lang) error    { return h.do(kiosk.SetLang{Lang: l}) }
 func (h *harness) EnterCode(raw string) error    { return h.do(kiosk.EnterCode{Raw: raw}) }
 func (h *harness) AnswerSymptoms(yes bool) error { return h.do(kiosk.AnswerSymptoms{Yes: yes}) }
+func (h *harness) ConfirmSymptoms() error        { return h.do(kiosk.ConfirmSymptoms{}) }
 func (h *harness) OpenGuard() error              { return h.do(kiosk.OpenGuard{}) }
 func (h *harness) GuardLogin(name, pin string) error {
 	return h.do(kiosk.GuardLogin{Name: name, PIN: pin})

@@ -99,6 +99,11 @@ var scenarios = []scenario{
 	{"decision-deny-symptoms", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
+	}},
+	{"symptoms-confirm", func(h *harness) {
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
 	}},
 	{"decision-deny-unknown_code", func(h *harness) { h.EnterCode("ZZ9999") }},
 	{"decision-deny-too_early", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(time.Hour) })},
@@ -115,6 +120,7 @@ var scenarios = []scenario{
 	{"decision-admit-guard", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 		loggedIn(h)
 		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.admit"))
@@ -137,6 +143,7 @@ var scenarios = []scenario{
 	{"guard-menu", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 		h.clk.Advance(3 * time.Minute)
 		h.EnterCode("EF34GH")
 		loggedIn(h)
@@ -145,6 +152,7 @@ var scenarios = []scenario{
 	{"guard-reasons", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 		loggedIn(h)
 		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.deny"))
@@ -152,6 +160,7 @@ var scenarios = []scenario{
 	{"guard-confirm-replace", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 		loggedIn(h)
 		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.deny"))

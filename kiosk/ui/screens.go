@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -172,11 +173,27 @@ func (u *UI) keypad() fyne.CanvasObject {
 	return container.New(keyGrid{3, 3}, keys...)
 }
 
+// symptomsScreen asks the question; Yes and No look different and stand
+// far apart, and a Yes, which means no entry today, asks to confirm.
 func (u *UI) symptomsScreen() fyne.CanvasObject {
-	yes := button(u.t("symptoms.yes"), true, func() { u.flow.AnswerSymptoms(true) })
+	gap := canvas.NewRectangle(color.Transparent)
+	gap.SetMinSize(fyne.NewSize(1.5*TouchSize, 1.5*TouchSize))
+	pair := func(a, b fyne.CanvasObject) fyne.CanvasObject {
+		if u.portrait() {
+			return container.NewCenter(container.NewVBox(a, gap, b))
+		}
+		return container.NewCenter(container.NewHBox(a, gap, b))
+	}
+	if u.st.Notice == kiosk.NoticeConfirmYes {
+		change := widget.NewButtonWithIcon(u.t("symptoms.change"), theme.NavigateBackIcon(), u.flow.ChangeAnswer)
+		change.Importance = widget.HighImportance
+		confirm := decisionButton(u.t("symptoms.confirm_yes"), iconDeny, widget.DangerImportance, u.flow.ConfirmSymptoms)
+		return u.frame(u.t("symptoms.confirm"), pair(atLeast(change, 3*TouchSize, 1.4*TouchSize), atLeast(confirm, 3*TouchSize, 1.4*TouchSize)), true)
+	}
+	yes := button(u.t("symptoms.yes"), false, func() { u.flow.AnswerSymptoms(true) })
+	yes.Importance = widget.WarningImportance
 	no := button(u.t("symptoms.no"), true, func() { u.flow.AnswerSymptoms(false) })
-	answers := container.NewGridWithColumns(2, atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize))
-	return u.frame(u.t("symptoms.question"), container.NewCenter(answers), true)
+	return u.frame(u.t("symptoms.question"), pair(atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize)), true)
 }
 
 func (u *UI) measureScreen() fyne.CanvasObject {

@@ -128,6 +128,15 @@ func TestScannerOnAnyVisitorScreen(t *testing.T) {
 	h.scan("ab-12 cd") // on Idle, as printed on the booking slip
 	h.want(kiosk.Symptoms)
 	h.tap("Yes")
+	h.want(kiosk.Symptoms) // a Yes asks to confirm
+	h.mustShow("“Yes” means no entry today.")
+	if len(h.store.Screenings()) != 0 {
+		t.Fatal("a Yes was stored before it was confirmed")
+	}
+	h.tap("Change answer")
+	h.mustShow("Do you have a cough")
+	h.tap("Yes")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.store.PutBooking(storage.Booking{Code: "4711", Start: t0, Status: storage.StatusActive})
 	h.scan("4711") // the next visitor scans while the decision is still shown
@@ -200,6 +209,7 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 	h := newHarness(t, landscape, english)
 	h.EnterCode("AB12CD")
 	h.tap("Yes")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.longPress(time.Second) // a short touch in the corner does nothing
 	h.want(kiosk.Decided)
@@ -296,6 +306,7 @@ func TestLanguageSwitching(t *testing.T) {
 	h.tap("OK")
 	h.mustShow(h.ui.cat.T("pl", "symptoms.question"))
 	h.tap(h.ui.cat.T("pl", "symptoms.yes"))
+	h.tap(h.ui.cat.T("pl", "symptoms.confirm_yes"))
 	h.mustShow(h.ui.cat.T("pl", "decision.deny"))
 	h.clk.Advance(time.Minute)
 	h.Tick()
