@@ -142,7 +142,11 @@ func TestClinicalReadingCannotLiftANonTemperatureDenial(t *testing.T) {
 		want  Reason
 	}{
 		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true); r.ConfirmSymptoms() }, ReasonSymptoms},
-		{"unknown code", func(r *rig) { r.EnterCode("ZZ9999") }, ReasonUnknownCode},
+		{"unknown code", func(r *rig) {
+			for range MaxUnknownCodes {
+				r.EnterCode("ZZ9999")
+			}
+		}, ReasonUnknownCode},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -222,14 +223,52 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 	}
 }
 
+// An unknown code is mostly a typo: the visitor corrects it on Code,
+// nothing stored; the third in a row sends them to the guard, stored.
 func TestUnknownCode(t *testing.T) {
 	r := newRig(t, nil)
+	for i := 1; i < MaxUnknownCodes; i++ {
+		if err := r.EnterCode("ZZ999" + fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+		if st := r.want(Code); st.Notice != NoticeNotFound || st.Typed != "ZZ999"+fmt.Sprint(i) || st.Until.IsZero() {
+			t.Fatalf("unknown code %d: notice %q, typed %q", i, st.Notice, st.Typed)
+		}
+		if n := len(r.store.Screenings()); n != 0 {
+			t.Fatalf("%d screenings stored for a typo", n)
+		}
+	}
 	if err := r.EnterCode("ZZ9999"); err != nil {
 		t.Fatal(err)
 	}
-	r.outcome(Deny, ReasonUnknownCode)
-	if r.last().Code != "ZZ9999" {
-		t.Fatalf("stored code %q", r.last().Code)
+	r.outcome(Refer, ReasonUnknownCode)
+	if r.last().Code != "ZZ9999" || r.last().BookingUsed {
+		t.Fatalf("stored %+v", r.last())
+	}
+
+	// A code that is found starts the count again; so does the next visitor.
+	r = newRig(t, nil)
+	r.EnterCode("ZZ9991")
+	r.EnterCode("ZZ9992")
+	r.Cancel()
+	r.Start()
+	r.EnterCode("ZZ9993")
+	if st := r.want(Code); st.Notice != NoticeNotFound {
+		t.Fatalf("the next visitor's first unknown code: %s %q", st.Screen, st.Notice)
+	}
+	r.EnterCode("AB12CD")
+	r.want(Symptoms)
+	if n := len(r.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored", n)
+	}
+}
+
+// A code refused for its format stays in the field, to correct.
+func TestRefusedCodeIsKept(t *testing.T) {
+	r := newRig(t, nil)
+	r.EnterCode("AB1")
+	if st := r.want(Code); st.Notice != NoticeCodeFormat || st.Typed != "AB1" {
+		t.Fatalf("notice %q typed %q", st.Notice, st.Typed)
 	}
 }
 

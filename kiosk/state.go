@@ -56,6 +56,7 @@ func selfHealing(cause string) bool {
 // Notices: a message on the current screen. The UI translates the key.
 const (
 	NoticeCodeFormat = "code_format" // Code: not a booking code (characters, length)
+	NoticeNotFound   = "not_found"   // Code: no booking with this code: check it and try again
 	NoticeConfirmYes = "confirm_yes" // Symptoms: "Yes" means no entry today: change the answer or confirm
 	NoticeNoForehead = "no_forehead" // Measure: nothing came in front of the sensor
 	NoticeUnstable   = "unstable"    // Measure: the forehead did not hold still
@@ -104,6 +105,7 @@ type State struct {
 	Screen       Screen
 	Lang         Lang            // language of the visitor's screens
 	Code         string          // the visitor's normalised code
+	Typed        string          // on Code after a refused code: what was typed, kept for correcting
 	Service      string          // the booking's service, if any
 	Slot         time.Time       // the booking's slot start, if any
 	Notice       string          // Notice…, or ""

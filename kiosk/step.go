@@ -38,6 +38,10 @@ type pending struct {
 	thenOOS string // go out of service for this cause once it is shown
 }
 
+// MaxUnknownCodes is how many unknown codes in a row a visitor may type:
+// the earlier ones are typos to correct, the last sends them to the guard.
+const MaxUnknownCodes = 3
+
 // GuardRecall is how long after their latest decision a referred or
 // denied visitor can still be admitted or denied by a guard: a visitor sent
 // to the guard may wait a while before the guard comes.
@@ -49,8 +53,10 @@ type machine struct {
 	cfg  *Config // never changed after New
 	view State   // what the screen shows
 
-	v      visitor  // the visitor on screen
-	recent []recent // whom the guard can still act for (see remember)
+	v visitor // the visitor on screen
+	// unknownInRow counts the unknown codes the visitor on Code has typed.
+	unknownInRow int
+	recent       []recent // whom the guard can still act for (see remember)
 
 	measure   uint64 // the current measurement's ID, bumped whenever one starts or is abandoned
 	measuring bool   // MeasureForehead{measure} is out and its result not back
@@ -264,7 +270,7 @@ func (s *stepper) start() {
 	if sc == Decided {
 		lang = s.m.cfg.Lang
 	}
-	s.m.v = visitor{}
+	s.m.v, s.m.unknownInRow = visitor{}, 0
 	s.show(Code)
 	s.m.view.Lang = lang
 	s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
@@ -306,11 +312,14 @@ func (s *stepper) enterCode(raw string) {
 	if s.m.view.Screen == Decided {
 		lang = s.m.cfg.Lang
 	}
+	if s.m.view.Screen != Code {
+		s.m.unknownInRow = 0 // a new visitor
+	}
 	code, err := NormalizeCode(raw)
 	if err != nil {
 		s.m.v = visitor{}
 		s.show(Code)
-		s.m.view.Lang, s.m.view.Notice = lang, NoticeCodeFormat
+		s.m.view.Lang, s.m.view.Notice, s.m.view.Typed = lang, NoticeCodeFormat, typed(raw)
 		s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
 		s.refuse(fmt.Errorf("%w: %w", ErrCodeFormat, err))
 		return
@@ -333,13 +342,26 @@ func (s *stepper) bookingFound(ev BookingFound) {
 	s.m.busy = ""
 	switch {
 	case errors.Is(ev.Err, storage.ErrNotFound):
-		s.decide(Deny, ReasonUnknownCode, nil, decideOpts{})
+		// Most unknown codes are typos: the visitor corrects it on Code;
+		// nothing is stored until the last try, which sends them to the guard.
+		s.m.unknownInRow++
+		if s.m.unknownInRow >= MaxUnknownCodes {
+			s.m.unknownInRow = 0
+			s.decide(Refer, ReasonUnknownCode, nil, decideOpts{})
+			return
+		}
+		lang := s.m.view.Lang
+		s.m.v = visitor{}
+		s.show(Code)
+		s.m.view.Lang, s.m.view.Notice, s.m.view.Typed = lang, NoticeNotFound, ev.Code
+		s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
 	case ev.Err != nil:
 		s.log(slog.LevelError, "booking lookup failed", "code", ev.Code, "err", ev.Err)
 		s.storageFailed(ev.Err)
 		s.decide(Refer, ReasonStorage, nil, decideOpts{})
 		s.thenOutOfService(OOSStorage)
 	default:
+		s.m.unknownInRow = 0
 		bk := ev.Booking
 		s.m.v.booking = bk
 		if l := Lang(bk.Lang); slices.Contains(Languages, l) {
@@ -511,7 +533,7 @@ func (s *stepper) decide(decision Decision, reason Reason, rd *reading, o decide
 		shown = &sh
 		rec.ShownC = ptr(sh.Celsius())
 	}
-	if decision == Deny && blocking(reason) {
+	if decision != Admit && blocking(reason) { // an unknown code sent to the guard too
 		s.m.v.blocked = reason
 	}
 	s.m.pending = &pending{at: s.at, out: Outcome{Decision: decision, Reason: reason, Shown: shown, Retest: o.retest, Guard: o.guard, Override: o.override}}
@@ -577,6 +599,13 @@ func blocking(reason Reason) bool {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// typed is what the visitor typed or scanned, kept on Code for correcting;
+// a scanner's garbage is cut to what the field holds.
+func typed(raw string) string {
+	r := []rune(raw)
+	return string(r[:min(len(r), MaxCodeLen+4)])
+}
 
 func round2(c float64) float64 { return math.Round(c*100) / 100 }
 

@@ -105,7 +105,16 @@ var scenarios = []scenario{
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
 	}},
-	{"decision-deny-unknown_code", func(h *harness) { h.EnterCode("ZZ9999") }},
+	{"code-not-found", func(h *harness) {
+		h.Start()
+		h.typeKeys("ZZ9999")
+		h.tap(h.tr("code.ok"))
+	}},
+	{"decision-refer-unknown_code", func(h *harness) {
+		for range kiosk.MaxUnknownCodes {
+			h.EnterCode("ZZ9999")
+		}
+	}},
 	{"decision-deny-too_early", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(time.Hour) })},
 	{"decision-deny-too_late", withBooking("LATE01", func(b *storage.Booking) { b.Start = t0.Add(-time.Hour) })},
 	{"decision-deny-not_today", withBooking("TMRW01", func(b *storage.Booking) { b.Start = t0.AddDate(0, 0, 1) })},

@@ -112,7 +112,13 @@ func (u *UI) codeScreen() fyne.CanvasObject {
 	case u.st.Notice != "":
 		msg, col = u.t("notice."+u.st.Notice), theme.ColorNameError
 	}
-	message := para(msg, sizeSmall, col, col == theme.ColorNameError, fyne.TextAlignLeading)
+	var message fyne.CanvasObject = para(msg, sizeSmall, col, col == theme.ColorNameError, fyne.TextAlignLeading)
+	if u.st.Notice == kiosk.NoticeNotFound && !u.full {
+		// Amber, not red: a typo to correct, not a refusal.
+		box := canvas.NewRectangle(colRefer)
+		box.CornerRadius = 8
+		message = container.NewStack(box, container.NewPadded(para(msg, sizeBody, theme.ColorNameForegroundOnWarning, true, fyne.TextAlignLeading)))
+	}
 	ok := touch(button(u.t("code.ok"), true, func() {
 		if len(u.code) > 0 {
 			u.submitCode()

@@ -44,6 +44,7 @@ type UI struct {
 	code     []rune // the code field: keypad taps and scanner keystrokes
 	letters  bool   // the keypad shows letters
 	full     bool   // a keypad tap was refused: the code is at its maximum
+	kept     bool   // the field holds a refused code, kept to correct; a scan replaces it
 	langOpen bool   // the language chooser is shown
 
 	// The guard's input.
@@ -142,7 +143,10 @@ func (u *UI) render(st kiosk.State) {
 	if st.Screen != prev.Screen && !guardScreen(st.Screen) && !guardScreen(prev.Screen) {
 		// A new screen for the visitor: what was typed belongs to whoever
 		// typed it, not to the next person at the kiosk.
-		u.code, u.letters, u.full = u.code[:0], false, false
+		u.code, u.letters, u.full, u.kept = u.code[:0], false, false, false
+	}
+	if st.Screen == kiosk.Code && st.Typed != "" && len(u.code) == 0 {
+		u.code, u.kept = []rune(st.Typed), true // a refused code, to correct
 	}
 	if !guardScreen(st.Screen) {
 		u.guardName, u.pin, u.page, u.clinical, u.confirm, u.guardErr = "", nil, "", nil, nil, ""
@@ -248,6 +252,9 @@ func (u *UI) typedRune(r rune) {
 	default:
 		return // the guard's PIN and the visitor's answers never come from the keyboard
 	}
+	if u.kept {
+		u.code, u.kept = u.code[:0], false // a new scan, not a correction
+	}
 	if len(u.code) >= 4*kiosk.MaxCodeLen {
 		return // a stuck key: the flow will refuse the code as too long
 	}
@@ -272,9 +279,8 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 // submitCode hands the field to the flow, which judges it.
 func (u *UI) submitCode() {
 	raw := string(u.code)
-	u.code = u.code[:0]
-	u.full = false
-	_ = u.flow.EnterCode(raw) // the flow shows what follows, a refusal too
+	u.full, u.kept = false, true // kept until the flow moves on: a refused code is corrected, not typed again
+	_ = u.flow.EnterCode(raw)    // the flow shows what follows, a refusal too
 }
 
 // keyTap is a keypad key: letters and digits only, at most MaxCodeLen.
@@ -285,7 +291,7 @@ func (u *UI) keyTap(r rune) {
 		return
 	}
 	u.code = append(u.code, r)
-	u.full = false
+	u.full, u.kept = false, false
 	u.flow.Touch()
 	u.rebuild()
 }
@@ -295,7 +301,7 @@ func (u *UI) deleteRune() {
 		return
 	}
 	u.code = u.code[:len(u.code)-1]
-	u.full = false
+	u.full, u.kept = false, false
 	u.flow.Touch()
 	u.rebuild()
 }

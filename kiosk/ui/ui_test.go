@@ -38,7 +38,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		keys = append(keys, "decision."+string(d))
 	}
 	for _, n := range []string{kiosk.NoticeCodeFormat, kiosk.NoticeNoForehead, kiosk.NoticeUnstable, kiosk.NoticeTooCold,
-		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
+		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked, kiosk.NoticeNotFound, kiosk.NoticeConfirmYes} {
 		keys = append(keys, "notice."+n)
 	}
 	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt} {
@@ -49,6 +49,12 @@ func TestCatalogIsComplete(t *testing.T) {
 	}
 	for _, s := range []string{"left", "right", "top", "bottom"} {
 		keys = append(keys, "measure.where."+s)
+	}
+	for _, r := range kiosk.Reasons { // the guard's list of visitors
+		keys = append(keys, "guard.why."+string(r))
+	}
+	for _, d := range kiosk.Decisions {
+		keys = append(keys, "guard.decided."+string(d))
 	}
 	for _, k := range keys {
 		if !cat.Has(k) {
@@ -84,16 +90,16 @@ func TestVisitByTapping(t *testing.T) {
 
 func TestDecisionsInPlainWords(t *testing.T) {
 	tests := map[string][]string{
-		"decision-deny-fever":        {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664"},
-		"decision-deny-symptoms":     {"No entry", "symptoms", "Call 1664"},
-		"decision-deny-unknown_code": {"No entry", "did not find", "call 1664 to book"},
-		"decision-deny-too_early":    {"No entry", "too early", "come back at 10:45"},
-		"decision-deny-too_late":     {"No entry", "has passed"},
-		"decision-deny-not_today":    {"No entry", "another day"},
-		"decision-deny-already_used": {"No entry", "already been used"},
-		"decision-deny-cancelled":    {"No entry", "cancelled"},
-		"decision-refer-no_reading":  {"Please see the guard", "could not measure"},
-		"decision-admit-guard":       {"Please enter", "guard has decided"},
+		"decision-deny-fever":         {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664"},
+		"decision-deny-symptoms":      {"No entry", "symptoms", "Call 1664"},
+		"decision-refer-unknown_code": {"Please see the guard", "did not find", "call 1664"},
+		"decision-deny-too_early":     {"No entry", "too early", "come back at 10:45"},
+		"decision-deny-too_late":      {"No entry", "has passed"},
+		"decision-deny-not_today":     {"No entry", "another day"},
+		"decision-deny-already_used":  {"No entry", "already been used"},
+		"decision-deny-cancelled":     {"No entry", "cancelled"},
+		"decision-refer-no_reading":   {"Please see the guard", "could not measure"},
+		"decision-admit-guard":        {"Please enter", "guard has decided"},
 	}
 	for _, sc := range scenarios {
 		want, ok := tests[sc.name]
@@ -153,7 +159,25 @@ func TestGarbledScanRefusedOnTheSpot(t *testing.T) {
 	if n := len(h.store.Screenings()); n != 0 {
 		t.Fatalf("%d screenings stored for a garbled scan", n)
 	}
-	h.typeKeys("AB12CD") // the field was cleared: the visitor can start over
+	h.mustShow("AB<SCRIPT>12") // kept, to see what went wrong
+	h.scan("AB12CD")           // a new scan replaces it
+	h.want(kiosk.Symptoms)
+}
+
+// A typo in the code is corrected, not refused: amber, the code kept, and
+// only the third unknown code in a row is stored and sends to the guard.
+func TestUnknownCodeIsCorrected(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.tap("Start")
+	h.typeKeys("AB12CE")
+	h.tap("OK")
+	h.want(kiosk.Code)
+	h.mustShow("Code not found — check it and try again.", "AB12CE")
+	if n := len(h.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored for a typo", n)
+	}
+	h.ui.deleteRune()
+	h.typeKeys("D")
 	h.tap("OK")
 	h.want(kiosk.Symptoms)
 }
