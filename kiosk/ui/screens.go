@@ -228,10 +228,12 @@ func (u *UI) measureScreen() fyne.CanvasObject {
 
 func (u *UI) retestScreen() fyne.CanvasObject {
 	u.countdown = para("", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)
-	body := container.NewVBox(
-		para(u.t("retest.body"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading),
-		u.countdown,
-	)
+	body := container.NewBorder(nil,
+		para(u.t("fever.clinical_hint"), sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignLeading), nil, nil,
+		container.NewVBox(
+			para(u.t("retest.body"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading),
+			u.countdown,
+		))
 	return u.frame(u.t("retest.title"), body, false)
 }
 
@@ -251,6 +253,10 @@ func (u *UI) decisionScreen() fyne.CanvasObject {
 	lines = append(lines,
 		para(u.reasonText(out), sizeBody, fg, false, fyne.TextAlignLeading),
 		para(u.nextText(out), sizeBody, fg, true, fyne.TextAlignLeading))
+	if out.Decision == kiosk.Deny && out.Reason == kiosk.ReasonFever && out.Guard == "" {
+		// A skin reading is a screen: a medical thermometer confirms it (IEC 80601-2-59).
+		lines = append(lines, para(u.t("fever.clinical_hint"), sizeBody, fg, false, fyne.TextAlignLeading))
+	}
 	side := container.NewVBox(icon(res, 130), container.NewHBox(u.langButton()))
 	return newSplit(0.22, side, container.NewVBox(lines...))
 }

@@ -90,7 +90,7 @@ func TestVisitByTapping(t *testing.T) {
 
 func TestDecisionsInPlainWords(t *testing.T) {
 	tests := map[string][]string{
-		"decision-deny-fever":         {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664"},
+		"decision-deny-fever":         {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664", "ask the guard to check with a medical thermometer"},
 		"decision-deny-symptoms":      {"No entry", "symptoms", "Call 1664"},
 		"decision-refer-unknown_code": {"Please see the guard", "did not find", "call 1664"},
 		"decision-deny-too_early":     {"No entry", "too early", "come back at 10:45"},
@@ -223,7 +223,7 @@ func TestRetestCountdown(t *testing.T) {
 	h := newHarness(t, landscape, english)
 	toRetest(h)
 	h.want(kiosk.Retest)
-	h.mustShow("Let us measure once more", "Next measurement in 10 s")
+	h.mustShow("Let's measure again", "Next measurement in 10 s", "medical thermometer")
 	h.clk.Advance(3 * time.Second)
 	h.ui.refreshTime()
 	h.mustShow("Next measurement in 7 s")
