@@ -446,8 +446,8 @@ func TestLanguage(t *testing.T) {
 		t.Fatal("unknown language accepted")
 	}
 	r.EnterCode("AB12CD")
-	if st := r.want(Symptoms); st.Lang != "pl" {
-		t.Fatalf("the booking's language did not switch the screens: %q", st.Lang)
+	if st := r.want(Symptoms); st.Lang != "ru" {
+		t.Fatalf("the booking's language %q overrode the visitor's choice of ru", st.Lang)
 	}
 	r.SetLang("en") // the visitor prefers English after all
 	r.AnswerSymptoms(false)
@@ -459,6 +459,28 @@ func TestLanguage(t *testing.T) {
 	r.Tick()
 	if st := r.want(Idle); st.Lang != "lt" {
 		t.Fatalf("Idle in %q, want the default lt", st.Lang)
+	}
+}
+
+// A booking's language applies when the visitor chose none; the next
+// visitor's choice starts afresh.
+func TestBookingLanguageWhenTheVisitorChoseNone(t *testing.T) {
+	r := newRig(t, nil)
+	b, _ := r.store.Booking(context.Background(), "AB12CD")
+	b.Lang = "pl"
+	r.store.PutBooking(b)
+	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Status: storage.StatusActive, Lang: "ru"})
+	r.EnterCode("AB12CD")
+	if st := r.want(Symptoms); st.Lang != "pl" {
+		t.Fatalf("the booking's language did not switch the screens: %q", st.Lang)
+	}
+	r.SetLang("en")
+	r.AnswerSymptoms(false)
+	r.measureWith(35.51)
+	r.want(Decided)
+	r.EnterCode("EF34GH") // the next visitor, who chose nothing
+	if st := r.want(Symptoms); st.Lang != "ru" {
+		t.Fatalf("the next visitor got %q, want their booking's ru", st.Lang)
 	}
 }
 

@@ -54,6 +54,8 @@ type machine struct {
 	view State   // what the screen shows
 
 	v visitor // the visitor on screen
+	// langChosen: the visitor chose the language; a booking's does not override it.
+	langChosen bool
 	// unknownInRow counts the unknown codes the visitor on Code has typed.
 	unknownInRow int
 	recent       []recent // whom the guard can still act for (see remember)
@@ -158,6 +160,9 @@ func (s *stepper) apply(ev Event) {
 			return
 		}
 		s.m.view.Lang = ev.Lang
+		if !guardScreen(s.m.view.Screen) {
+			s.m.langChosen = true
+		}
 	case Cancel:
 		s.cancel()
 	case EnterCode:
@@ -222,6 +227,7 @@ func (s *stepper) apply(ev Event) {
 // but a guard can still act for them for GuardRecall.
 func (s *stepper) toIdle() {
 	s.leave()
+	s.m.langChosen = false
 	s.m.view = State{Seq: s.m.view.Seq, Screen: Idle, Lang: s.m.cfg.Lang}
 }
 
@@ -268,7 +274,7 @@ func (s *stepper) start() {
 	}
 	lang := s.m.view.Lang
 	if sc == Decided {
-		lang = s.m.cfg.Lang
+		lang, s.m.langChosen = s.m.cfg.Lang, false // the next visitor
 	}
 	s.m.v, s.m.unknownInRow = visitor{}, 0
 	s.show(Code)
@@ -310,7 +316,7 @@ func (s *stepper) enterCode(raw string) {
 	}
 	lang := s.m.view.Lang
 	if s.m.view.Screen == Decided {
-		lang = s.m.cfg.Lang
+		lang, s.m.langChosen = s.m.cfg.Lang, false // the next visitor
 	}
 	if s.m.view.Screen != Code {
 		s.m.unknownInRow = 0 // a new visitor
@@ -364,8 +370,8 @@ func (s *stepper) bookingFound(ev BookingFound) {
 		s.m.unknownInRow = 0
 		bk := ev.Booking
 		s.m.v.booking = bk
-		if l := Lang(bk.Lang); slices.Contains(Languages, l) {
-			s.m.view.Lang = l
+		if l := Lang(bk.Lang); slices.Contains(Languages, l) && !s.m.langChosen {
+			s.m.view.Lang = l // the visitor's own choice comes first
 		}
 		if reason := s.m.cfg.Booking.CheckBooking(bk, s.at, s.m.cfg.Location); reason != ReasonOK {
 			s.decide(Deny, reason, nil, decideOpts{})
@@ -597,6 +603,8 @@ func blocking(reason Reason) bool {
 	}
 	return false
 }
+
+func guardScreen(sc Screen) bool { return sc == GuardPIN || sc == GuardMenu }
 
 func ptr[T any](v T) *T { return &v }
 

@@ -324,18 +324,24 @@ func TestLanguageSwitching(t *testing.T) {
 	h.tap("PL")
 	h.tap("Русский")
 	h.mustShow(h.ui.cat.T("ru", "code.title"))
-	// A booking's language switches the screens after its code.
+	// A booking's language does not override the visitor's own choice.
 	h.store.PutBooking(storage.Booking{Code: "PL2024", Start: t0, Status: storage.StatusActive, Lang: "pl"})
 	h.typeKeys("PL2024")
 	h.tap("OK")
-	h.mustShow(h.ui.cat.T("pl", "symptoms.question"))
-	h.tap(h.ui.cat.T("pl", "symptoms.yes"))
-	h.tap(h.ui.cat.T("pl", "symptoms.confirm_yes"))
-	h.mustShow(h.ui.cat.T("pl", "decision.deny"))
+	h.mustShow(h.ui.cat.T("ru", "symptoms.question"))
+	h.tap(h.ui.cat.T("ru", "symptoms.yes"))
+	h.tap(h.ui.cat.T("ru", "symptoms.confirm_yes"))
+	h.mustShow(h.ui.cat.T("ru", "decision.deny"))
 	h.clk.Advance(time.Minute)
 	h.Tick()
 	h.want(kiosk.Idle)
 	h.mustShow(h.ui.cat.T("lt", "idle.title")) // back to the default language
+	// A visitor who chose nothing gets the booking's language.
+	h.store.PutBooking(storage.Booking{Code: "PL2025", Start: t0, Status: storage.StatusActive, Lang: "pl"})
+	h.tap(h.tr("idle.start"))
+	h.typeKeys("PL2025")
+	h.tap(h.tr("code.ok"))
+	h.mustShow(h.ui.cat.T("pl", "symptoms.question"))
 }
 
 func TestTemperaturesUseTheLanguagesDecimalMark(t *testing.T) {
