@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -286,7 +285,7 @@ func (u *UI) guardMessage(text string) fyne.CanvasObject {
 func (u *UI) guardDo(action func() error) func() {
 	return func() {
 		if err := action(); err != nil {
-			u.guardErr = u.tg("guard.error", "error", err.Error())
+			u.guardErr = u.guardErrorText(err.Error())
 			u.rebuild()
 		}
 	}
@@ -315,12 +314,20 @@ func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
 		container.NewVScroll(container.New(layout2col{}, bs...))), back)
 }
 
+// clinicalPage takes a clinical thermometer's reading: digits only, the
+// decimal separator (a comma where the language writes one) put in after
+// the second digit, every message in the guard's language.
 func (u *UI) clinicalPage() fyne.CanvasObject {
-	value := string(u.clinical)
-	if value == "" {
-		value = "–"
+	lang := u.st.Kiosk.Lang
+	sep := "."
+	if lang != "en" {
+		sep = ","
 	}
-	rangeText := u.tg("guard.clinical_range", "min", fmt.Sprintf("%.1f", kiosk.ClinicalMinC), "max", fmt.Sprintf("%.1f", kiosk.ClinicalMaxC))
+	value := strings.ReplaceAll(string(u.clinical), ".", sep)
+	if value == "" {
+		value = "__" + sep + "_"
+	}
+	rangeText := u.tg("guard.clinical_range", "min", u.tempIn(lang, kiosk.ClinicalMinC), "max", u.tempIn(lang, kiosk.ClinicalMaxC))
 	back := touch(button(u.tg("common.back"), false, func() { u.page, u.clinical = "", nil; u.rebuild() }))
 	save := touch(button(u.tg("guard.save"), true, func() {
 		c, err := strconv.ParseFloat(string(u.clinical), 64)
@@ -332,25 +339,48 @@ func (u *UI) clinicalPage() fyne.CanvasObject {
 		u.rebuild()
 	}))
 	left := container.NewBorder(
-		container.NewVBox(u.guardMessage(rangeText), para(value+" °C", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)),
+		container.NewVBox(u.guardMessage(rangeText), para(value+"\u00a0°C", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)),
 		container.NewGridWithColumns(2, back, save), nil, nil)
 	var keys []fyne.CanvasObject
-	add := func(r rune) {
-		if len(u.clinical) < 4 && (r != '.' || !strings.ContainsRune(string(u.clinical), '.')) {
-			u.clinical = append(u.clinical, r)
-			u.rebuild()
-		}
-	}
-	for _, r := range "123456789.0" {
-		keys = append(keys, button(string(r), false, func() { add(r) }))
+	for _, r := range "1234567890" {
+		keys = append(keys, button(string(r), false, func() { u.clinicalKey(r) }))
 	}
 	keys = append(keys, widget.NewButtonWithIcon("", iconBackspace, func() {
-		if len(u.clinical) > 0 {
-			u.clinical = u.clinical[:len(u.clinical)-1]
+		if n := len(u.clinical); n > 0 {
+			u.clinical = u.clinical[:n-1]
+			if n-1 == 3 { // "37." left: the separator goes with its digit
+				u.clinical = u.clinical[:2]
+			}
 			u.rebuild()
 		}
 	}))
 	return u.guardFrame(u.tg("guard.clinical_title"), newSplit(0.45, left, container.New(keyGrid{3, 3}, keys...)))
+}
+
+// clinicalKey types a digit of a clinical reading, "dd.d": the separator
+// comes by itself after two digits, so "378" is 37.8.
+func (u *UI) clinicalKey(r rune) {
+	if len(u.clinical) >= 4 {
+		return
+	}
+	u.clinical = append(u.clinical, r)
+	if len(u.clinical) == 2 {
+		u.clinical = append(u.clinical, '.')
+	}
+	u.rebuild()
+}
+
+// guardErrorText says in the guard's language why the flow refused an action.
+func (u *UI) guardErrorText(detail string) string {
+	switch {
+	case strings.Contains(detail, kiosk.ErrReplaces.Error()):
+		return u.tg("guard.err.replaces")
+	case strings.Contains(detail, kiosk.ErrNoVisitor.Error()):
+		return u.tg("guard.err.no_visitor")
+	case strings.Contains(detail, kiosk.ErrBusy.Error()):
+		return u.tg("guard.err.busy")
+	}
+	return u.tg("guard.error", "error", detail)
 }
 
 // layout2col stacks buttons in two columns when wide, one when narrow, each

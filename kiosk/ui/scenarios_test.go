@@ -183,7 +183,7 @@ var scenarios = []scenario{
 	{"guard-clinical", func(h *harness) {
 		loggedIn(h)
 		h.tap(h.ui.tg("guard.clinical"))
-		for _, r := range "37.8" {
+		for _, r := range "378" {
 			h.tap(string(r))
 		}
 	}},

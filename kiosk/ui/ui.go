@@ -153,7 +153,7 @@ func (u *UI) render(st kiosk.State) {
 	}
 	u.checking = false // a PIN submitted: the flow's state says from now on whether it is checked
 	if st.Notice == kiosk.NoticeError && st.Seq != prev.Seq && guardScreen(st.Screen) {
-		u.guardErr = u.tg("guard.error", "error", st.Detail)
+		u.guardErr = u.guardErrorText(st.Detail)
 	}
 	u.rebuild()
 }

@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
@@ -297,7 +298,7 @@ func TestGuardClinicalAndService(t *testing.T) {
 	h.mustShow("Not saved")
 	h.tap("Back")
 	h.tap("Clinical reading")
-	for _, r := range "37.9" {
+	for _, r := range "379" { // the separator comes by itself
 		h.tap(string(r))
 	}
 	h.tap("Save")
@@ -312,6 +313,39 @@ func TestGuardClinicalAndService(t *testing.T) {
 	loggedIn(h)
 	h.tap("Back in service")
 	h.want(kiosk.Idle)
+}
+
+// On a Lithuanian kiosk the clinical entry writes 37,8, puts the comma in
+// by itself and says what is wrong in Lithuanian.
+func TestClinicalEntryInTheGuardsLanguage(t *testing.T) {
+	h := newHarness(t, landscape, nil)
+	loggedIn(h)
+	h.tap(h.tr("guard.clinical"))
+	h.mustShow("__,_ °C", "34,0 iki 43,0 °C")
+	for _, r := range "378" {
+		h.tap(string(r))
+	}
+	h.mustShow("37,8 °C")
+	if h.shows("37.8") {
+		t.Fatal("a decimal point on a Lithuanian kiosk")
+	}
+	for range 2 { // back to "3": the comma goes with its digit
+		for _, p := range h.objects() {
+			if b, ok := p.obj.(*widget.Button); ok && b.Icon == iconBackspace {
+				test.Tap(b)
+				break
+			}
+		}
+	}
+	h.mustShow("3 °C")
+	h.tap("0")
+	h.tap("0") // 30,0: below the range
+	h.mustShow("30,0 °C")
+	h.tap(h.tr("guard.save"))
+	h.mustShow("Neišsaugota: Įveskite reikšmę nuo 34,0 iki 43,0 °C.")
+	if h.shows("want") || h.shows("clinical reading") {
+		t.Fatalf("an English error on a Lithuanian kiosk: %q", h.texts())
+	}
 }
 
 func TestLanguageSwitching(t *testing.T) {
