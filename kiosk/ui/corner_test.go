@@ -1,7 +1,9 @@
 package ui
 
 import (
+	"image"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/driver/desktop"
@@ -41,4 +43,51 @@ func TestGuardCornerCoversNoControl(t *testing.T) {
 			}
 		}
 	}
+}
+
+// While the corner is held a ring fills: half way through the hold, about
+// half of the ring is drawn in the primary colour; it is hidden on release.
+func TestGuardCornerRingFills(t *testing.T) {
+	h := newHarness(t, landscape, nil)
+	var hs *hotspot
+	for _, o := range h.objects() {
+		if x, ok := o.obj.(*hotspot); ok {
+			hs = x
+		}
+	}
+	if hs == nil {
+		t.Fatal("no guard hotspot on screen")
+	}
+	filled := func() float64 {
+		img := hs.drawRing(100, 100).(*image.NRGBA)
+		var on, ring int
+		for i := 0; i < len(img.Pix); i += 4 {
+			if img.Pix[i+3] == 0 {
+				continue
+			}
+			ring++
+			if img.Pix[i] == colPrimary.R && img.Pix[i+1] == colPrimary.G && img.Pix[i+2] == colPrimary.B && img.Pix[i+3] == 0xFF {
+				on++
+			}
+		}
+		return float64(on) / float64(ring)
+	}
+	hs.MouseDown(&desktop.MouseEvent{})
+	if !hs.ring.Visible() || filled() > 0.02 {
+		t.Fatalf("at the press: visible %v, filled %.2f", hs.ring.Visible(), filled())
+	}
+	h.clk.Advance(time.Second) // half of the 2 s hold
+	if f := filled(); f < 0.45 || f > 0.55 {
+		t.Fatalf("half way: %.2f of the ring filled", f)
+	}
+	h.clk.Advance(time.Second)
+	if f := filled(); f < 0.98 {
+		t.Fatalf("at the end of the hold: %.2f filled", f)
+	}
+	hs.MouseUp(&desktop.MouseEvent{})
+	h.settle()
+	if hs.ring.Visible() {
+		t.Fatal("the ring stays after release")
+	}
+	h.want(kiosk.GuardPIN)
 }
