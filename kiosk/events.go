@@ -30,6 +30,7 @@ type (
 	AnswerSymptoms  struct{ Yes bool }   // the answer to the symptoms question; Yes asks to confirm
 	ConfirmSymptoms struct{}             // the visitor confirms the Yes: a stored denial
 	ChangeAnswer    struct{}             // the visitor takes the Yes back: the question again
+	Done            struct{}             // the visitor is done with the decision on screen
 )
 
 // Input events: the guard's.
@@ -172,6 +173,7 @@ func (EnterCode) isEvent()          {}
 func (AnswerSymptoms) isEvent()     {}
 func (ConfirmSymptoms) isEvent()    {}
 func (ChangeAnswer) isEvent()       {}
+func (Done) isEvent()               {}
 func (OpenGuard) isEvent()          {}
 func (GuardLogin) isEvent()         {}
 func (GuardClose) isEvent()         {}

@@ -310,6 +310,9 @@ func (f *Flow) AnswerSymptoms(yes bool) { f.post(AnswerSymptoms{Yes: yes}) }
 // ConfirmSymptoms confirms a Yes to the symptoms question: no entry today.
 func (f *Flow) ConfirmSymptoms() { f.post(ConfirmSymptoms{}) }
 
+// Done ends the decision on screen before its time is up.
+func (f *Flow) Done() { f.post(Done{}) }
+
 // ChangeAnswer takes a Yes to the symptoms question back.
 func (f *Flow) ChangeAnswer() { f.post(ChangeAnswer{}) }
 

@@ -241,6 +241,9 @@ func (s *stepper) closeGuard() {
 		r.Until = s.at.Add(cfg.Rule.RetestPause)
 	case Decided:
 		r.Until = s.at.Add(cfg.DecisionTime)
+		if r.Outcome != nil {
+			r.Until = s.at.Add(cfg.shownFor(r.Outcome.Decision))
+		}
 	case Measure:
 		r.Progress, r.Until = sensor.Progress{}, time.Time{}
 	}

@@ -16,7 +16,7 @@ func TestGuardPicksTheVisitorExplicitly(t *testing.T) {
 	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Minutes: 15, Status: storage.StatusActive})
 	r.visit("AB12CD", 36.51) // fever: denied, waits for the guard
 	r.outcome(Deny, ReasonFever)
-	r.clk.Advance(DefaultConfig().DecisionTime)
+	r.clk.Advance(DefaultConfig().DenyTime)
 	r.Tick()
 	r.EnterCode("EF34GH") // the next visitor, still on Symptoms
 	r.login()
@@ -90,7 +90,7 @@ func TestGuardListStep(t *testing.T) {
 	r.visit("AB12CD", 36.51)
 	r.outcome(Deny, ReasonFever)
 	at := r.clk.Now()
-	r.clk.Advance(DefaultConfig().DecisionTime)
+	r.clk.Advance(DefaultConfig().DenyTime)
 	r.Tick()
 	r.want(Idle)
 	m := r.flow.m
@@ -124,4 +124,33 @@ func TestGuardListStep(t *testing.T) {
 	if l := s.guardList(); len(l) != 1 || !l[0].OnScreen {
 		t.Fatalf("after a kiosk admit the list is %+v", l)
 	}
+}
+
+// A denial stays longer than an admit (ui.deny_time): time to note the
+// phone number; Done ends either at once.
+func TestDenialStaysLongerAndDoneEndsIt(t *testing.T) {
+	cfg := DefaultConfig()
+	r := newRig(t, func(c *Config) { c.Rule.Retest = false })
+	r.visit("AB12CD", 36.51) // fever
+	r.outcome(Deny, ReasonFever)
+	r.clk.Advance(cfg.DecisionTime)
+	r.Tick()
+	r.want(Decided) // an admit would be gone by now
+	r.clk.Advance(cfg.DenyTime - cfg.DecisionTime)
+	r.Tick()
+	r.want(Idle)
+	if err := r.Done(); !errors.Is(err, ErrNotNow) {
+		t.Fatalf("Done on Idle: %v", err)
+	}
+
+	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Minutes: 15, Status: storage.StatusActive})
+	r.visit("EF34GH", 35.51)
+	st := r.want(Decided)
+	if want := r.clk.Now().Add(cfg.DecisionTime); !st.Until.Equal(want) {
+		t.Fatalf("an admit until %v, want %v", st.Until, want)
+	}
+	if err := r.Done(); err != nil {
+		t.Fatal(err)
+	}
+	r.want(Idle)
 }

@@ -149,6 +149,7 @@ func (r *rig) EnterCode(raw string) error        { return r.do(EnterCode{Raw: ra
 func (r *rig) AnswerSymptoms(yes bool) error     { return r.do(AnswerSymptoms{Yes: yes}) }
 func (r *rig) ConfirmSymptoms() error            { return r.do(ConfirmSymptoms{}) }
 func (r *rig) ChangeAnswer() error               { return r.do(ChangeAnswer{}) }
+func (r *rig) Done() error                       { return r.do(Done{}) }
 func (r *rig) OpenGuard() error                  { return r.do(OpenGuard{}) }
 func (r *rig) GuardLogin(name, pin string) error { return r.do(GuardLogin{Name: name, PIN: pin}) }
 func (r *rig) GuardClose() error                 { return r.do(GuardClose{}) }

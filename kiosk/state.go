@@ -151,4 +151,6 @@ type Settings struct {
 	EarlyMin     int            // minutes before the slot a booking admits, for "come back at"
 	Location     *time.Location // the kiosk's time zone, for times on screen
 	BookingPhone string         // the office's booking number, for "call … to book"
+	DecisionTime time.Duration  // how long an admit stays on screen, for the countdown bar
+	DenyTime     time.Duration  // how long a denial or referral stays
 }

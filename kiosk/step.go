@@ -212,6 +212,12 @@ func (s *stepper) apply(ev Event) {
 		s.stored(ev)
 	case Audited:
 		s.audited(ev)
+	case Done:
+		if s.m.view.Screen != Decided {
+			s.refuse(ErrNotNow)
+			return
+		}
+		s.leaveDecision()
 	case Tick:
 		s.tick()
 	case ProbeDue:
@@ -585,7 +591,7 @@ func (s *stepper) stored(ev Stored) {
 		s.remember(out)
 		s.show(Decided)
 		s.m.view.Outcome = &out
-		s.m.view.Until = p.at.Add(s.m.cfg.DecisionTime)
+		s.m.view.Until = p.at.Add(s.m.cfg.shownFor(out.Decision))
 		s.abandonMeasure()
 	}
 	if p.thenOOS != "" {
@@ -630,12 +636,7 @@ func (s *stepper) tick() {
 	case Code, Symptoms:
 		s.toIdle()
 	case Decided:
-		if cause := s.m.returnOOS; cause != "" {
-			s.m.returnOOS = ""
-			s.outOfService(cause)
-		} else {
-			s.toIdle()
-		}
+		s.leaveDecision()
 	case Retest:
 		s.startMeasure(true, "")
 	case GuardPIN:
@@ -649,6 +650,26 @@ func (s *stepper) tick() {
 	default:
 		s.m.view.Until = time.Time{} // nothing times out here: never due again
 	}
+}
+
+// leaveDecision ends the decision on screen: Idle, or out of service again
+// if a guard decided on a kiosk that was.
+func (s *stepper) leaveDecision() {
+	if cause := s.m.returnOOS; cause != "" {
+		s.m.returnOOS = ""
+		s.outOfService(cause)
+	} else {
+		s.toIdle()
+	}
+}
+
+// shownFor is how long a decision stays on screen: a denial or a referral
+// longer, for the phone number or the way to the guard.
+func (c *Config) shownFor(d Decision) time.Duration {
+	if d == Admit {
+		return c.DecisionTime
+	}
+	return c.DenyTime
 }
 
 // probeDue checks the clock, and asks for the sensor and the room to be

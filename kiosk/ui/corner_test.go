@@ -91,3 +91,21 @@ func TestGuardCornerRingFills(t *testing.T) {
 	}
 	h.want(kiosk.GuardPIN)
 }
+
+// A decision shows how long it stays (a bar that shrinks), a denial stays
+// longer, and Done ends it at once.
+func TestDecisionCountdownAndDone(t *testing.T) {
+	h := newHarness(t, landscape, func(c *kiosk.Config) { c.Lang = "en"; c.Rule.Retest = false })
+	toMeasure(h)
+	h.forehead(36.51) // 38.0 °C: fever
+	h.want(kiosk.Decided)
+	h.mustShow("1664", "medical thermometer")
+	full := h.ui.timeLeft.frac
+	h.clk.Advance(kiosk.DefaultConfig().DenyTime / 2)
+	h.ui.refreshTime()
+	if half := h.ui.timeLeft.frac; full != 1 || half < 0.45 || half > 0.55 {
+		t.Fatalf("the bar: %.2f at first, %.2f half way", full, half)
+	}
+	h.tap("Done")
+	h.want(kiosk.Idle)
+}

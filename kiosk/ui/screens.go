@@ -253,12 +253,25 @@ func (u *UI) decisionScreen() fyne.CanvasObject {
 	lines = append(lines,
 		para(u.reasonText(out), sizeBody, fg, false, fyne.TextAlignLeading),
 		para(u.nextText(out), sizeBody, fg, true, fyne.TextAlignLeading))
-	if out.Decision == kiosk.Deny && out.Reason == kiosk.ReasonFever && out.Guard == "" {
-		// A skin reading is a screen: a medical thermometer confirms it (IEC 80601-2-59).
-		lines = append(lines, para(u.t("fever.clinical_hint"), sizeBody, fg, false, fyne.TextAlignLeading))
+	feverHint := out.Decision == kiosk.Deny && out.Reason == kiosk.ReasonFever && out.Guard == ""
+	if phone := u.st.Kiosk.BookingPhone; phone != "" && u.portrait() && !feverHint && strings.Contains(u.nextText(out), phone) {
+		// The number to note, large; the 800×480 panel (and a fever denial,
+		// with its thermometer hint) has no room for it twice, and the
+		// sentence above has it in bold.
+		lines = append(lines, para(phone, sizeHeadline, fg, true, fyne.TextAlignLeading))
 	}
-	side := container.NewVBox(icon(res, 130), container.NewHBox(u.langButton()))
-	return newSplit(0.22, side, container.NewVBox(lines...))
+	if feverHint {
+		// A skin reading is a screen: a medical thermometer confirms it (IEC 80601-2-59).
+		lines = append(lines, para(u.t("fever.clinical_hint"), sizeSmall, fg, false, fyne.TextAlignLeading))
+	}
+	u.timeLeft = newTimeBar(fg)
+	u.refreshTime()
+	done := atLeast(button(u.t("decision.done"), false, u.flow.Done), 1.5*TouchSize, TouchSize)
+	side := container.NewVBox(icon(res, 130), container.NewHBox(u.langButton()), done)
+	if u.portrait() { // the buttons beside the icon: the words need the height
+		side = container.NewBorder(nil, nil, icon(res, 130), container.NewVBox(u.langButton(), done))
+	}
+	return container.NewBorder(nil, u.timeLeft.c, nil, nil, newSplit(0.22, side, container.NewVBox(lines...)))
 }
 
 // reasonText says why, in plain words.

@@ -57,6 +57,7 @@ type UI struct {
 	guardErr  string
 
 	progress  *widget.ProgressBar
+	timeLeft  *timeBar // on a decision: how long it stays
 	countdown *widget.RichText
 }
 
@@ -180,7 +181,7 @@ func sameVisitor(a, b kiosk.GuardVisitor) bool {
 // rebuild builds the current screen from u.st and the local input.
 func (u *UI) rebuild() {
 	u.built = u.st
-	u.progress, u.countdown = nil, nil
+	u.progress, u.countdown, u.timeLeft = nil, nil, nil
 	var screen fyne.CanvasObject
 	switch {
 	case u.langOpen:
@@ -234,6 +235,15 @@ func (u *UI) background() color.Color {
 
 // refreshTime updates the countdowns.
 func (u *UI) refreshTime() {
+	if u.timeLeft != nil && u.st.Outcome != nil {
+		total := u.st.Kiosk.DecisionTime
+		if u.st.Outcome.Decision != kiosk.Admit {
+			total = u.st.Kiosk.DenyTime
+		}
+		if total > 0 {
+			u.timeLeft.set(max(0, min(1, float64(u.st.Until.Sub(u.opts.Clock.Now()))/float64(total))))
+		}
+	}
 	if u.countdown == nil {
 		return
 	}
