@@ -109,3 +109,28 @@ func TestDecisionCountdownAndDone(t *testing.T) {
 	h.tap("Done")
 	h.want(kiosk.Idle)
 }
+
+// "Clinical reading normal" is entered, not just claimed: the reason opens
+// the clinical entry for the picked visitor, and its Confirm stores the
+// reading for that visitor.
+func TestClinicalNormalOpensTheClinicalEntry(t *testing.T) {
+	h := newHarness(t, landscape, func(c *kiosk.Config) { c.Lang = "en"; c.Rule.Retest = false })
+	toMeasure(h)
+	h.forehead(36.51) // 38.0 °C: fever
+	loggedIn(h)
+	h.tapRow("AB12CD")
+	h.tap("Admit visitor")
+	h.tap("Clinical reading normal")
+	h.mustShow("Clinical thermometer")
+	for _, r := range "368" {
+		h.tap(string(r))
+	}
+	h.tap("Save")
+	h.mustShow("Save the clinical reading 36.8 °C for AB12CD?")
+	h.tap("Confirm")
+	h.want(kiosk.Decided)
+	recs := h.store.Screenings()
+	if last := recs[len(recs)-1]; last.Code != "AB12CD" || last.ClinicalC == nil || *last.ClinicalC != 36.8 || last.Decision != "admit" {
+		t.Fatalf("stored %+v", last)
+	}
+}
