@@ -21,7 +21,8 @@ type Config struct {
 	Model        sensor.Model
 	Lang         Lang          // the default language, back on Idle
 	InputTimeout time.Duration // Code and Symptoms return to Idle after this without input
-	DecisionTime time.Duration // how long the decision stays on screen
+	DecisionTime time.Duration // how long an admit stays on screen
+	DenyTime     time.Duration // how long a denial or referral stays: the visitor may note the phone number
 	GuardTimeout time.Duration // the guard screens close after this without input
 	BookingPhone string        // the office's booking number, for "call … to book"
 	// NotBefore: a clock earlier than this is plainly wrong (a Pi without a
@@ -41,6 +42,7 @@ func DefaultConfig() Config {
 		Lang:         LT,
 		InputTimeout: 60 * time.Second,
 		DecisionTime: 10 * time.Second,
+		DenyTime:     20 * time.Second,
 		GuardTimeout: 90 * time.Second,
 		BookingPhone: "1664",
 	}
@@ -74,6 +76,7 @@ func (c Config) Validate() error {
 	}{
 		{"ui.input_timeout", c.InputTimeout, 10 * time.Second, 10 * time.Minute},
 		{"ui.decision_time", c.DecisionTime, 2 * time.Second, 2 * time.Minute},
+		{"ui.deny_time", c.DenyTime, 2 * time.Second, 2 * time.Minute},
 		{"ui.guard_timeout", c.GuardTimeout, 10 * time.Second, 30 * time.Minute},
 	} {
 		if d.v < d.lo || d.v > d.hi {
@@ -86,5 +89,6 @@ func (c Config) Validate() error {
 // settings is what the screens show of c.
 func (c *Config) settings() Settings {
 	return Settings{Lang: c.Lang, ThresholdC: c.Rule.ThresholdC, MaxAttempts: c.Rule.MaxAttempts,
-		EarlyMin: c.Booking.EarlyMin, Location: c.Location, BookingPhone: c.BookingPhone}
+		EarlyMin: c.Booking.EarlyMin, Location: c.Location, BookingPhone: c.BookingPhone,
+		DecisionTime: c.DecisionTime, DenyTime: c.DenyTime}
 }

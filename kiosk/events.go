@@ -22,25 +22,38 @@ type Effect interface{ isEffect() }
 
 // Input events: the visitor's.
 type (
-	Start          struct{}             // the visitor touched Start on Idle (or on a decision)
-	Touch          struct{}             // the visitor is still typing: the input timeout starts again
-	SetLang        struct{ Lang Lang }  // the visitor chose a language (any screen)
-	Cancel         struct{}             // the visitor walked away from Code, Symptoms, Measure or Retest
-	EnterCode      struct{ Raw string } // a booking code from the keypad or the scanner
-	AnswerSymptoms struct{ Yes bool }   // the answer to the symptoms question
+	Start           struct{}             // the visitor touched Start on Idle (or on a decision)
+	Touch           struct{}             // the visitor is still typing: the input timeout starts again
+	SetLang         struct{ Lang Lang }  // the visitor chose a language (any screen)
+	Cancel          struct{}             // the visitor walked away from Code, Symptoms, Measure or Retest
+	EnterCode       struct{ Raw string } // a booking code from the keypad or the scanner
+	AnswerSymptoms  struct{ Yes bool }   // the answer to the symptoms question; Yes asks to confirm
+	ConfirmSymptoms struct{}             // the visitor confirms the Yes: a stored denial
+	ChangeAnswer    struct{}             // the visitor takes the Yes back: the question again
+	Done            struct{}             // the visitor is done with the decision on screen
 )
 
 // Input events: the guard's.
 type (
-	OpenGuard          struct{}                   // the guard's corner was held
-	GuardLogin         struct{ Name, PIN string } // a PIN to check
-	GuardClose         struct{}                   // leave the guard screens
-	GuardAdmit         struct{ Reason string }    // admit the current visitor (one of AdmitReasons)
-	GuardDeny          struct{ Reason string }    // deny the current visitor (one of DenyReasons)
-	GuardWalkIn        struct{ Reason string }    // admit someone without a booking (one of AdmitReasons)
-	GuardClinical      struct{ C float64 }        // a clinical thermometer's reading, °C
-	GuardOutOfService  struct{}                   // take the kiosk out of service
-	GuardBackInService struct{}                   // put it back on Idle
+	OpenGuard  struct{}                   // the guard's corner was held
+	GuardLogin struct{ Name, PIN string } // a PIN to check
+	GuardClose struct{}                   // leave the guard screens
+	GuardPick  struct{ Code string }      // the guard picks a visitor from State.Visitors ("": none, a walk-in)
+	GuardAdmit struct {                   // admit the picked visitor (one of AdmitReasons)
+		Reason   string
+		Replaces uint64 // the guard decision this one replaces (GuardVisitor.Replaces), confirmed
+	}
+	GuardDeny struct { // deny the picked visitor (one of DenyReasons)
+		Reason   string
+		Replaces uint64
+	}
+	GuardWalkIn   struct{ Reason string } // admit someone without a booking (one of AdmitReasons)
+	GuardClinical struct {                // a clinical thermometer's reading, °C, for the picked visitor or a walk-in
+		C        float64
+		Replaces uint64
+	}
+	GuardOutOfService  struct{} // take the kiosk out of service
+	GuardBackInService struct{} // put it back on Idle
 )
 
 // Time events.
@@ -143,12 +156,13 @@ type (
 
 // Continuations: what an audit entry, once written, lets happen.
 type (
-	guardIn       struct{ Guard string } // the PIN was right: open the menu
-	pinWrong      struct{ Name string }  // a wrong PIN: say so, maybe lock
-	pinLocked     struct{}               // the lockout is audited: show it
-	closeGuard    struct{}               // the logout is audited: back to what was on screen
-	goOutOfSvc    struct{ Cause string } // the guard's out-of-service is audited
-	backInService struct{}               // the guard's back-in-service is audited
+	guardIn       struct{ Guard string }    // the PIN was right: open the menu
+	pinWrong      struct{ Name string }     // a wrong PIN: say so, maybe lock
+	pinLocked     struct{}                  // the lockout is audited: show it
+	closeGuard    struct{}                  // the logout is audited: back to what was on screen
+	goOutOfSvc    struct{ Cause string }    // the guard's out-of-service is audited
+	backInService struct{}                  // the guard's back-in-service is audited
+	guardDecides  struct{ d guardDecision } // the replacement of an earlier guard decision is audited
 )
 
 func (Start) isEvent()              {}
@@ -157,9 +171,13 @@ func (SetLang) isEvent()            {}
 func (Cancel) isEvent()             {}
 func (EnterCode) isEvent()          {}
 func (AnswerSymptoms) isEvent()     {}
+func (ConfirmSymptoms) isEvent()    {}
+func (ChangeAnswer) isEvent()       {}
+func (Done) isEvent()               {}
 func (OpenGuard) isEvent()          {}
 func (GuardLogin) isEvent()         {}
 func (GuardClose) isEvent()         {}
+func (GuardPick) isEvent()          {}
 func (GuardAdmit) isEvent()         {}
 func (GuardDeny) isEvent()          {}
 func (GuardWalkIn) isEvent()        {}
@@ -183,6 +201,7 @@ func (pinLocked) isEvent()          {}
 func (closeGuard) isEvent()         {}
 func (goOutOfSvc) isEvent()         {}
 func (backInService) isEvent()      {}
+func (guardDecides) isEvent()       {}
 
 func (LookupBooking) isEffect()   {}
 func (MeasureForehead) isEffect() {}

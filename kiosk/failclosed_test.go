@@ -141,13 +141,20 @@ func TestClinicalReadingCannotLiftANonTemperatureDenial(t *testing.T) {
 		visit func(*rig)
 		want  Reason
 	}{
-		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true) }, ReasonSymptoms},
-		{"unknown code", func(r *rig) { r.EnterCode("ZZ9999") }, ReasonUnknownCode},
+		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true); r.ConfirmSymptoms() }, ReasonSymptoms},
+		{"unknown code", func(r *rig) {
+			for range MaxUnknownCodes {
+				r.EnterCode("ZZ9999")
+			}
+		}, ReasonUnknownCode},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			r := newRig(t, nil)
 			tt.visit(r)
 			r.login()
+			if err := r.GuardPick(r.flow.State().Visitors[0].Code); err != nil {
+				t.Fatal(err)
+			}
 			if err := r.GuardClinical(36.6); err != nil {
 				t.Fatal(err)
 			}
@@ -161,6 +168,7 @@ func TestClinicalReadingCannotLiftANonTemperatureDenial(t *testing.T) {
 	r := newRig(t, func(c *Config) { c.Rule.Retest = false })
 	r.visit("AB12CD", 36.51)
 	r.login()
+	r.GuardPick("AB12CD")
 	r.GuardClinical(36.8)
 	r.outcome(Admit, ReasonOK)
 }
@@ -228,8 +236,12 @@ func TestGuardCanStillActForAReferredVisitor(t *testing.T) {
 	r.Tick()
 	r.want(Idle)
 	r.login()
-	if st := r.flow.State(); !st.HasVisitor || st.Code != "AB12CD" {
-		t.Fatalf("guard menu %+v: the referred visitor is gone", st)
+	if st := r.flow.State(); len(st.Visitors) != 1 || st.Visitors[0].Code != "AB12CD" || st.Visitors[0].Reason != ReasonNoReading ||
+		st.Visitors[0].Minutes != 5 || st.HasVisitor {
+		t.Fatalf("guard menu %+v: the referred visitor is gone, or picked for the guard", st)
+	}
+	if err := r.GuardPick("AB12CD"); err != nil {
+		t.Fatal(err)
 	}
 	if err := r.GuardAdmit("clinical_normal"); err != nil {
 		t.Fatal(err)
@@ -243,8 +255,11 @@ func TestGuardCanStillActForAReferredVisitor(t *testing.T) {
 	r.want(Idle)
 	r.clk.Advance(GuardRecall + time.Minute)
 	r.login()
-	if r.flow.State().HasVisitor {
-		t.Fatal("a visitor recalled after GuardRecall")
+	if st := r.flow.State(); len(st.Visitors) != 0 {
+		t.Fatalf("visitors %+v recalled after GuardRecall", st.Visitors)
+	}
+	if err := r.GuardPick("AB12CD"); !errors.Is(err, ErrNoVisitor) {
+		t.Fatalf("picked a visitor gone for GuardRecall: %v", err)
 	}
 }
 
@@ -255,6 +270,7 @@ func TestGuardIsRecordedUnderTheStoredName(t *testing.T) {
 	if err := r.GuardLogin("ona", "4826"); err != nil {
 		t.Fatal(err)
 	}
+	r.GuardPick("AB12CD")
 	r.GuardDeny("no_mask")
 	if rec := r.last(); rec.Guard != "Ona" {
 		t.Fatalf("guard recorded as %q, stored as Ona", rec.Guard)

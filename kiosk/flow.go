@@ -312,8 +312,18 @@ func (f *Flow) EnterCode(raw string) error {
 }
 
 // AnswerSymptoms takes the answer to "do you have a cough, a runny nose or
-// a fever?": yes is a stored denial, no goes on to the measurement.
+// a fever?": yes asks the visitor to confirm (ConfirmSymptoms, a stored
+// denial, or ChangeAnswer), no goes on to the measurement.
 func (f *Flow) AnswerSymptoms(yes bool) { f.post(AnswerSymptoms{Yes: yes}) }
+
+// ConfirmSymptoms confirms a Yes to the symptoms question: no entry today.
+func (f *Flow) ConfirmSymptoms() { f.post(ConfirmSymptoms{}) }
+
+// Done ends the decision on screen before its time is up.
+func (f *Flow) Done() { f.post(Done{}) }
+
+// ChangeAnswer takes a Yes to the symptoms question back.
+func (f *Flow) ChangeAnswer() { f.post(ChangeAnswer{}) }
 
 // OpenGuard shows the guard's PIN pad.
 func (f *Flow) OpenGuard() { f.post(OpenGuard{}) }
@@ -324,14 +334,22 @@ func (f *Flow) GuardLogin(name, pin string) { f.post(GuardLogin{Name: name, PIN:
 // GuardClose leaves the guard screens for what was on screen before.
 func (f *Flow) GuardClose() { f.post(GuardClose{}) }
 
-// GuardAdmit admits the current visitor for reason (one of AdmitReasons).
-func (f *Flow) GuardAdmit(reason string) error {
-	return f.postChecked(GuardAdmit{Reason: reason}, checkGuardReason(reason, AdmitReasons))
+// GuardPick picks the visitor (from State.Visitors) the guard's next
+// decision is for; "" picks nobody.
+func (f *Flow) GuardPick(code string) { f.post(GuardPick{Code: code}) }
+
+// GuardAdmit admits the picked visitor for reason (one of AdmitReasons).
+// replaces is the visitor's GuardVisitor.Replaces: 0 unless a guard has
+// decided for them already, and then the confirmation that this decision
+// replaces that one.
+func (f *Flow) GuardAdmit(reason string, replaces uint64) error {
+	return f.postChecked(GuardAdmit{Reason: reason, Replaces: replaces}, checkGuardReason(reason, AdmitReasons))
 }
 
-// GuardDeny denies the current visitor for reason (one of DenyReasons).
-func (f *Flow) GuardDeny(reason string) error {
-	return f.postChecked(GuardDeny{Reason: reason}, checkGuardReason(reason, DenyReasons))
+// GuardDeny denies the picked visitor for reason (one of DenyReasons);
+// replaces as for GuardAdmit.
+func (f *Flow) GuardDeny(reason string, replaces uint64) error {
+	return f.postChecked(GuardDeny{Reason: reason, Replaces: replaces}, checkGuardReason(reason, DenyReasons))
 }
 
 // GuardWalkIn admits a visitor without a booking for reason (one of AdmitReasons).
@@ -339,9 +357,10 @@ func (f *Flow) GuardWalkIn(reason string) error {
 	return f.postChecked(GuardWalkIn{Reason: reason}, checkGuardReason(reason, AdmitReasons))
 }
 
-// GuardClinical records a clinical-thermometer reading, °C.
-func (f *Flow) GuardClinical(c float64) error {
-	return f.postChecked(GuardClinical{C: c}, checkClinical(c))
+// GuardClinical records a clinical-thermometer reading, °C, for the
+// picked visitor (or a walk-in); replaces as for GuardAdmit.
+func (f *Flow) GuardClinical(c float64, replaces uint64) error {
+	return f.postChecked(GuardClinical{C: c, Replaces: replaces}, checkClinical(c))
 }
 
 // GuardOutOfService takes the kiosk out of service.

@@ -3,6 +3,7 @@ package kiosk
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -145,9 +146,41 @@ func TestSymptomsDeny(t *testing.T) {
 	if err := r.AnswerSymptoms(true); err != nil {
 		t.Fatal(err)
 	}
+	// One tap on Yes stores nothing: it asks to confirm.
+	if st := r.want(Symptoms); st.Notice != NoticeConfirmYes || len(r.store.Screenings()) != 0 {
+		t.Fatalf("after Yes: notice %q, %d stored", st.Notice, len(r.store.Screenings()))
+	}
+	if err := r.ConfirmSymptoms(); err != nil {
+		t.Fatal(err)
+	}
 	out := r.outcome(Deny, ReasonSymptoms)
 	if out.Shown != nil || r.last().ShownC != nil || !r.last().BookingUsed {
 		t.Fatalf("symptoms denial %+v / %+v", out, r.last())
+	}
+}
+
+// A slip on Yes can be undone: nothing stored, the question again, and No
+// measures as usual.
+func TestSymptomsYesCanBeChanged(t *testing.T) {
+	r := newRig(t, nil)
+	r.EnterCode("AB12CD")
+	if err := r.ConfirmSymptoms(); !errors.Is(err, ErrNotNow) {
+		t.Fatalf("confirm without a Yes: %v", err)
+	}
+	r.AnswerSymptoms(true)
+	if err := r.ChangeAnswer(); err != nil {
+		t.Fatal(err)
+	}
+	if st := r.want(Symptoms); st.Notice != "" {
+		t.Fatalf("notice %q after changing the answer", st.Notice)
+	}
+	if err := r.ConfirmSymptoms(); !errors.Is(err, ErrNotNow) {
+		t.Fatalf("confirm after the answer was changed: %v", err)
+	}
+	r.AnswerSymptoms(false)
+	r.want(Measure)
+	if n := len(r.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored for a Yes taken back", n)
 	}
 }
 
@@ -190,14 +223,52 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 	}
 }
 
+// An unknown code is mostly a typo: the visitor corrects it on Code,
+// nothing stored; the third in a row sends them to the guard, stored.
 func TestUnknownCode(t *testing.T) {
 	r := newRig(t, nil)
+	for i := 1; i < MaxUnknownCodes; i++ {
+		if err := r.EnterCode("ZZ999" + fmt.Sprint(i)); err != nil {
+			t.Fatal(err)
+		}
+		if st := r.want(Code); st.Notice != NoticeNotFound || st.Typed != "ZZ999"+fmt.Sprint(i) || st.Until.IsZero() {
+			t.Fatalf("unknown code %d: notice %q, typed %q", i, st.Notice, st.Typed)
+		}
+		if n := len(r.store.Screenings()); n != 0 {
+			t.Fatalf("%d screenings stored for a typo", n)
+		}
+	}
 	if err := r.EnterCode("ZZ9999"); err != nil {
 		t.Fatal(err)
 	}
-	r.outcome(Deny, ReasonUnknownCode)
-	if r.last().Code != "ZZ9999" {
-		t.Fatalf("stored code %q", r.last().Code)
+	r.outcome(Refer, ReasonUnknownCode)
+	if r.last().Code != "ZZ9999" || r.last().BookingUsed {
+		t.Fatalf("stored %+v", r.last())
+	}
+
+	// A code that is found starts the count again; so does the next visitor.
+	r = newRig(t, nil)
+	r.EnterCode("ZZ9991")
+	r.EnterCode("ZZ9992")
+	r.Cancel()
+	r.Start()
+	r.EnterCode("ZZ9993")
+	if st := r.want(Code); st.Notice != NoticeNotFound {
+		t.Fatalf("the next visitor's first unknown code: %s %q", st.Screen, st.Notice)
+	}
+	r.EnterCode("AB12CD")
+	r.want(Symptoms)
+	if n := len(r.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored", n)
+	}
+}
+
+// A code refused for its format stays in the field, to correct.
+func TestRefusedCodeIsKept(t *testing.T) {
+	r := newRig(t, nil)
+	r.EnterCode("AB1")
+	if st := r.want(Code); st.Notice != NoticeCodeFormat || st.Typed != "AB1" {
+		t.Fatalf("notice %q typed %q", st.Notice, st.Typed)
 	}
 }
 
@@ -375,8 +446,8 @@ func TestLanguage(t *testing.T) {
 		t.Fatal("unknown language accepted")
 	}
 	r.EnterCode("AB12CD")
-	if st := r.want(Symptoms); st.Lang != "pl" {
-		t.Fatalf("the booking's language did not switch the screens: %q", st.Lang)
+	if st := r.want(Symptoms); st.Lang != "ru" {
+		t.Fatalf("the booking's language %q overrode the visitor's choice of ru", st.Lang)
 	}
 	r.SetLang("en") // the visitor prefers English after all
 	r.AnswerSymptoms(false)
@@ -388,6 +459,28 @@ func TestLanguage(t *testing.T) {
 	r.Tick()
 	if st := r.want(Idle); st.Lang != "lt" {
 		t.Fatalf("Idle in %q, want the default lt", st.Lang)
+	}
+}
+
+// A booking's language applies when the visitor chose none; the next
+// visitor's choice starts afresh.
+func TestBookingLanguageWhenTheVisitorChoseNone(t *testing.T) {
+	r := newRig(t, nil)
+	b, _ := r.store.Booking(context.Background(), "AB12CD")
+	b.Lang = "pl"
+	r.store.PutBooking(b)
+	r.store.PutBooking(storage.Booking{Code: "EF34GH", Start: t0, Status: storage.StatusActive, Lang: "ru"})
+	r.EnterCode("AB12CD")
+	if st := r.want(Symptoms); st.Lang != "pl" {
+		t.Fatalf("the booking's language did not switch the screens: %q", st.Lang)
+	}
+	r.SetLang("en")
+	r.AnswerSymptoms(false)
+	r.measureWith(35.51)
+	r.want(Decided)
+	r.EnterCode("EF34GH") // the next visitor, who chose nothing
+	if st := r.want(Symptoms); st.Lang != "ru" {
+		t.Fatalf("the next visitor got %q, want their booking's ru", st.Lang)
 	}
 }
 

@@ -93,14 +93,18 @@ func (s *stepper) guardEvent(ev Event) {
 		}
 	case closeGuard:
 		s.closeGuard()
+	case GuardPick:
+		s.guardPick(ev.Code)
 	case GuardAdmit:
-		s.guardDecide(Admit, ev.Reason, AdmitReasons, true)
+		s.guardDecide(guardDecision{decision: Admit, override: ev.Reason}, AdmitReasons, ev.Replaces)
 	case GuardDeny:
-		s.guardDecide(Deny, ev.Reason, DenyReasons, true)
+		s.guardDecide(guardDecision{decision: Deny, override: ev.Reason}, DenyReasons, ev.Replaces)
 	case GuardWalkIn:
-		s.guardDecide(Admit, ev.Reason, AdmitReasons, false)
+		s.guardDecide(guardDecision{decision: Admit, override: ev.Reason, walkIn: true}, AdmitReasons, 0)
 	case GuardClinical:
-		s.guardClinical(ev.C)
+		s.guardClinical(ev.C, ev.Replaces)
+	case guardDecides:
+		s.applyGuardDecision(ev.d)
 	case GuardOutOfService:
 		if s.onGuardMenu() {
 			s.audit(s.m.view.Guard, "kiosk.out_of_service", "", goOutOfSvc{Cause: OOSGuard})
@@ -186,14 +190,32 @@ func (s *stepper) pinChecked(ev PINChecked) {
 }
 
 // guardIn opens the guard menu for guard.
+// Nobody is picked: the guard picks the visitor from the list, so a
+// decision never lands on whoever typed a code last.
 func (s *stepper) guardIn(guard string) {
-	v, ok := s.guardVisitor()
-	st := State{Seq: s.m.view.Seq, Screen: GuardMenu, Lang: s.m.view.Lang, Guard: guard, HasVisitor: ok,
-		Resume: s.m.resume.Screen, Until: s.at.Add(s.m.cfg.GuardTimeout)}
-	if ok {
-		st.Code = v.code
+	s.m.view = State{Seq: s.m.view.Seq, Screen: GuardMenu, Lang: s.m.view.Lang, Guard: guard,
+		Resume: s.m.resume.Screen, Until: s.at.Add(s.m.cfg.GuardTimeout), Visitors: s.guardList()}
+}
+
+// guardPick picks the visitor the guard acts for; "" picks nobody (a
+// walk-in for a clinical reading).
+func (s *stepper) guardPick(code string) {
+	if !s.onGuardMenu() {
+		return
 	}
-	s.m.view = st
+	s.m.view.Visitors = s.guardList()
+	s.m.view.Notice, s.m.view.Detail = "", ""
+	s.m.view.Until = s.at.Add(s.m.cfg.GuardTimeout)
+	if code == "" {
+		s.m.view.Code, s.m.view.HasVisitor = "", false
+		return
+	}
+	if _, _, ok := s.findVisitor(code); !ok {
+		s.m.view.Code, s.m.view.HasVisitor = "", false
+		s.refuse(fmt.Errorf("%w: %s", ErrNoVisitor, code))
+		return
+	}
+	s.m.view.Code, s.m.view.HasVisitor = code, true
 }
 
 // pinWrong says the PIN was wrong and locks PIN entry after too many.
@@ -219,6 +241,9 @@ func (s *stepper) closeGuard() {
 		r.Until = s.at.Add(cfg.Rule.RetestPause)
 	case Decided:
 		r.Until = s.at.Add(cfg.DecisionTime)
+		if r.Outcome != nil {
+			r.Until = s.at.Add(cfg.shownFor(r.Outcome.Decision))
+		}
 	case Measure:
 		r.Progress, r.Until = sensor.Progress{}, time.Time{}
 	}
@@ -226,16 +251,97 @@ func (s *stepper) closeGuard() {
 	s.abandonMeasure()
 }
 
-// guardVisitor is the visitor a guard acts for: the one on screen, or the
-// one who left it less than GuardRecall ago.
-func (s *stepper) guardVisitor() (visitor, bool) {
-	if s.m.v.here && s.m.v.code != "" {
-		return s.m.v, true
+// recent is a visitor the guard can still act for: referred or denied by
+// the kiosk, or decided by a guard, in the last GuardRecall.
+type recent struct {
+	v     visitor
+	kiosk Outcome   // the kiosk's decision (or the first guard's, for a visitor the kiosk never decided)
+	at    time.Time // when that was
+	guard *Outcome  // the latest guard decision
+	last  time.Time // the latest decision: the entry goes GuardRecall after it
+}
+
+// guardDecision is what a guard decided, before it is stored.
+type guardDecision struct {
+	code     string // the picked visitor; "" for a walk-in
+	walkIn   bool
+	decision Decision
+	override string   // the guard's reason (admit, deny, walk-in)
+	clinical *float64 // a clinical reading: the rule decides
+}
+
+// maxRecent bounds the guard's list: a busy door sends far fewer people
+// to the guard in GuardRecall.
+const maxRecent = 50
+
+// pruneRecent drops the visitors whose latest decision is older than GuardRecall.
+func (s *stepper) pruneRecent() {
+	s.m.recent = slices.DeleteFunc(slices.Clone(s.m.recent), func(r recent) bool { return s.at.Sub(r.last) > GuardRecall })
+}
+
+// remember keeps the visitor just decided (s.m.v) for the guard: a
+// referral or a denial by the kiosk, or any guard decision. A visitor the
+// kiosk admits is no longer the guard's concern.
+func (s *stepper) remember(out Outcome) {
+	code := s.m.v.code
+	if code == "" {
+		return
 	}
-	if s.m.last.here && s.at.Sub(s.m.lastAt) <= GuardRecall {
-		return s.m.last, true
+	s.pruneRecent()
+	i := slices.IndexFunc(s.m.recent, func(r recent) bool { return r.v.code == code })
+	switch {
+	case out.Guard != "" && i >= 0:
+		r := &s.m.recent[i]
+		r.v, r.guard, r.last = s.m.v, &out, s.at
+	case out.Guard != "":
+		s.m.recent = append(s.m.recent, recent{v: s.m.v, kiosk: out, at: s.at, guard: &out, last: s.at})
+	case out.Decision == Admit:
+		if i >= 0 {
+			s.m.recent = slices.Delete(s.m.recent, i, i+1)
+		}
+	default:
+		if i >= 0 {
+			s.m.recent = slices.Delete(s.m.recent, i, i+1)
+		}
+		s.m.recent = append(s.m.recent, recent{v: s.m.v, kiosk: out, at: s.at, last: s.at})
 	}
-	return visitor{}, false
+	if n := len(s.m.recent); n > maxRecent {
+		s.m.recent = s.m.recent[n-maxRecent:]
+	}
+}
+
+// guardList is the guard menu's list: the visitor on screen, if not
+// decided yet, then the remembered ones, newest first.
+func (s *stepper) guardList() []GuardVisitor {
+	s.pruneRecent()
+	var list []GuardVisitor
+	if v := s.m.v; v.here && v.code != "" && !slices.ContainsFunc(s.m.recent, func(r recent) bool { return r.v.code == v.code }) {
+		list = append(list, GuardVisitor{Code: v.code, OnScreen: true})
+	}
+	for i := len(s.m.recent) - 1; i >= 0; i-- {
+		r := s.m.recent[i]
+		gv := GuardVisitor{Code: r.v.code, Decision: r.kiosk.Decision, Reason: r.kiosk.Reason, Shown: r.kiosk.Shown,
+			Minutes: int(s.at.Sub(r.at) / time.Minute)}
+		if r.guard != nil {
+			g := *r.guard
+			gv.Guard, gv.Replaces = &g, g.ScreeningID
+		}
+		list = append(list, gv)
+	}
+	return list
+}
+
+// findVisitor finds the visitor with code: remembered, or on screen.
+func (s *stepper) findVisitor(code string) (visitor, *recent, bool) {
+	for i := range s.m.recent {
+		if r := s.m.recent[i]; r.v.code == code && s.at.Sub(r.last) <= GuardRecall {
+			return r.v, &r, true
+		}
+	}
+	if v := s.m.v; v.here && v.code == code {
+		return v, nil, true
+	}
+	return visitor{}, nil, false
 }
 
 // onGuardMenu reports whether the guard menu is open, and refuses the
@@ -248,36 +354,32 @@ func (s *stepper) onGuardMenu() bool {
 	return true
 }
 
-func (s *stepper) guardDecide(decision Decision, reason string, allowed []string, forVisitor bool) {
-	if err := checkGuardReason(reason, allowed); err != nil {
+func (s *stepper) guardDecide(d guardDecision, allowed []string, replaces uint64) {
+	if err := checkGuardReason(d.override, allowed); err != nil {
 		s.refuse(err)
 		return
 	}
 	if !s.onGuardMenu() {
 		return
 	}
-	v, ok := s.guardVisitor()
-	var last *reading
-	switch {
-	case forVisitor && !ok:
-		s.m.view.Notice, s.m.view.Detail = NoticeError, ErrNoVisitor.Error()
-		s.refuse(ErrNoVisitor)
-		return
-	case forVisitor:
-		last = v.last
-	default:
-		v = visitor{}
+	if !d.walkIn {
+		if !s.m.view.HasVisitor {
+			s.m.view.Notice, s.m.view.Detail = NoticeError, ErrNoVisitor.Error()
+			s.refuse(ErrNoVisitor)
+			return
+		}
+		d.code = s.m.view.Code
 	}
-	s.decideForGuard(v, decision, ReasonGuard, last, decideOpts{consumes: true, override: reason})
+	s.guardCommit(d, replaces)
 }
 
-// guardClinical records a clinical-thermometer reading for the current
-// visitor, or a walk-in with nobody at the kiosk; the standards want a
-// clinical reading to confirm an elevated skin reading. Above the threshold
-// it denies for fever. Otherwise it admits, unless the visitor was refused
-// for something a temperature cannot change (symptoms, the booking): then
-// the refusal stands, with the reading on record.
-func (s *stepper) guardClinical(c float64) {
+// guardClinical records a clinical-thermometer reading for the picked
+// visitor, or a walk-in if nobody is picked; the standards want a clinical
+// reading to confirm an elevated skin reading. Above the threshold it
+// denies for fever. Otherwise it admits, unless the visitor was refused for
+// something a temperature cannot change (symptoms, the booking): then the
+// refusal stands, with the reading on record.
+func (s *stepper) guardClinical(c float64, replaces uint64) {
 	if err := checkClinical(c); err != nil {
 		s.refuse(err)
 		return
@@ -286,15 +388,76 @@ func (s *stepper) guardClinical(c float64) {
 	if !s.onGuardMenu() {
 		return
 	}
-	v, _ := s.guardVisitor()
+	d := guardDecision{clinical: &c, walkIn: !s.m.view.HasVisitor}
+	if s.m.view.HasVisitor {
+		d.code = s.m.view.Code
+	}
+	s.guardCommit(d, replaces)
+}
+
+// guardCommit decides d, once its visitor is found. A visitor who already
+// has a guard's decision gets a new one only when the event names the one
+// it replaces; the replacement is audited first, saying what it replaces.
+func (s *stepper) guardCommit(d guardDecision, replaces uint64) {
+	if d.walkIn {
+		s.applyGuardDecision(d)
+		return
+	}
+	_, r, ok := s.findVisitor(d.code)
+	if !ok {
+		s.m.view.Notice, s.m.view.Detail = NoticeError, ErrNoVisitor.Error()
+		s.m.view.Code, s.m.view.HasVisitor, s.m.view.Visitors = "", false, s.guardList()
+		s.refuse(ErrNoVisitor)
+		return
+	}
+	if r == nil || r.guard == nil {
+		s.applyGuardDecision(d)
+		return
+	}
+	g := r.guard
+	if replaces != g.ScreeningID {
+		s.m.view.Notice, s.m.view.Detail = NoticeError, ErrReplaces.Error()
+		s.m.view.Visitors = s.guardList()
+		s.refuse(fmt.Errorf("%w (code %s, screening %d)", ErrReplaces, d.code, g.ScreeningID))
+		return
+	}
+	s.audit(s.m.view.Guard, "guard.replace", fmt.Sprintf("code %s: replaces screening %d (%s, %s, by %s)",
+		d.code, g.ScreeningID, g.Decision, overrideOr(g), g.Guard), guardDecides{d: d})
+}
+
+func overrideOr(o *Outcome) string {
+	if o.Override != "" {
+		return o.Override
+	}
+	return string(o.Reason)
+}
+
+// applyGuardDecision stores and shows d.
+func (s *stepper) applyGuardDecision(d guardDecision) {
+	var v visitor
+	if !d.walkIn {
+		var ok bool
+		if v, _, ok = s.findVisitor(d.code); !ok {
+			s.refuse(ErrNoVisitor)
+			return
+		}
+	}
+	if d.clinical == nil {
+		var last *reading
+		if !d.walkIn {
+			last = v.last
+		}
+		s.decideForGuard(v, d.decision, ReasonGuard, last, decideOpts{consumes: true, override: d.override})
+		return
+	}
 	decision, reason := Admit, ReasonOK
 	switch {
-	case s.m.cfg.Rule.Fever(TenthsOf(c)):
+	case s.m.cfg.Rule.Fever(TenthsOf(*d.clinical)):
 		decision, reason = Deny, ReasonFever
 	case v.blocked != "":
 		decision, reason = Deny, v.blocked
 	}
-	s.decideForGuard(v, decision, reason, v.last, decideOpts{consumes: true, clinical: &c})
+	s.decideForGuard(v, decision, reason, v.last, decideOpts{consumes: true, clinical: d.clinical})
 }
 
 // decideForGuard stores and shows the guard's decision for v. Storage
@@ -306,6 +469,6 @@ func (s *stepper) decideForGuard(v visitor, decision Decision, reason Reason, rd
 		s.m.returnOOS = s.m.resume.OutOfService
 	}
 	v.here = true
-	s.m.v, s.m.last = v, visitor{}
+	s.m.v = v
 	s.decide(decision, reason, rd, o)
 }

@@ -27,8 +27,12 @@ func TestGuardOverridesAFeverDenial(t *testing.T) {
 	r.visit("AB12CD", 36.51)
 	r.outcome(Deny, ReasonFever)
 	r.login()
-	if st := r.flow.State(); !st.HasVisitor || st.Guard != "Ona" || st.Resume != Decided {
+	if st := r.flow.State(); st.HasVisitor || st.Guard != "Ona" || st.Resume != Decided || len(st.Visitors) != 1 ||
+		st.Visitors[0].Code != "AB12CD" || st.Visitors[0].Reason != ReasonFever || *st.Visitors[0].Shown != 380 {
 		t.Fatalf("guard menu %+v", st)
+	}
+	if err := r.GuardPick("AB12CD"); err != nil {
+		t.Fatal(err)
 	}
 	if err := r.GuardAdmit("nonsense"); err == nil {
 		t.Fatal("a reason outside the list was accepted")
@@ -54,6 +58,10 @@ func TestGuardDenyAndClinical(t *testing.T) {
 	r := newRig(t, nil)
 	r.EnterCode("AB12CD")
 	r.login()
+	if st := r.flow.State(); len(st.Visitors) != 1 || !st.Visitors[0].OnScreen || st.Visitors[0].Code != "AB12CD" {
+		t.Fatalf("the visitor on screen is not listed: %+v", st.Visitors)
+	}
+	r.GuardPick("AB12CD")
 	if err := r.GuardDeny("no_mask"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,6 +79,7 @@ func TestGuardDenyAndClinical(t *testing.T) {
 		r.EnterCode(tt.code)
 		r.AnswerSymptoms(false)
 		r.login()
+		r.GuardPick(tt.code)
 		if err := r.GuardClinical(tt.c); err != nil {
 			t.Fatal(err)
 		}

@@ -148,9 +148,13 @@ func (r *rig) SetLang(l Lang) error              { return r.do(SetLang{Lang: l})
 func (r *rig) Cancel() error                     { return r.do(Cancel{}) }
 func (r *rig) EnterCode(raw string) error        { return r.do(EnterCode{Raw: raw}) }
 func (r *rig) AnswerSymptoms(yes bool) error     { return r.do(AnswerSymptoms{Yes: yes}) }
+func (r *rig) ConfirmSymptoms() error            { return r.do(ConfirmSymptoms{}) }
+func (r *rig) ChangeAnswer() error               { return r.do(ChangeAnswer{}) }
+func (r *rig) Done() error                       { return r.do(Done{}) }
 func (r *rig) OpenGuard() error                  { return r.do(OpenGuard{}) }
 func (r *rig) GuardLogin(name, pin string) error { return r.do(GuardLogin{Name: name, PIN: pin}) }
 func (r *rig) GuardClose() error                 { return r.do(GuardClose{}) }
+func (r *rig) GuardPick(code string) error       { return r.do(GuardPick{Code: code}) }
 func (r *rig) GuardAdmit(reason string) error    { return r.do(GuardAdmit{Reason: reason}) }
 func (r *rig) GuardDeny(reason string) error     { return r.do(GuardDeny{Reason: reason}) }
 func (r *rig) GuardWalkIn(reason string) error   { return r.do(GuardWalkIn{Reason: reason}) }

@@ -115,7 +115,8 @@ func TestRunTellsTheRecorder(t *testing.T) {
 	waitFor(GuardPIN)
 	flow.GuardLogin("Ona", "4826")
 	waitFor(GuardMenu)
-	if err := flow.GuardAdmit(AdmitReasons[0]); err != nil {
+	flow.GuardPick("AB12CD") // the guard picks the visitor from the list
+	if err := flow.GuardAdmit(AdmitReasons[0], 0); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(Decided)

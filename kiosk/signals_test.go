@@ -169,10 +169,13 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.measureWith(36.31)
 		}, check{
 			calls: []string{"play lt [tone.reading measure_again]", "play lt [tone.reading deny/fever]", "guard deny"}}},
-		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true) }, check{
+		{"symptoms", func(r *rig) { r.EnterCode("AB12CD"); r.AnswerSymptoms(true); r.ConfirmSymptoms() }, check{
 			calls: []string{"play lt [deny/symptoms]", "guard deny"}}},
-		{"unknown code", func(r *rig) { r.EnterCode("ZZ99ZZ") }, check{
-			calls: []string{"play lt [deny/unknown_code]"}, never: []string{"play lt [tone.code]"}}},
+		{"unknown code", func(r *rig) { // a typo twice, then the guard
+			for i := range MaxUnknownCodes {
+				r.EnterCode(fmt.Sprint("ZZ99ZZ", i))
+			}
+		}, check{calls: []string{"play lt [refer/unknown_code]", "guard refer"}, never: []string{"play lt [tone.code]"}}},
 		{"no reading", func(r *rig) {
 			r.EnterCode("AB12CD")
 			r.AnswerSymptoms(false)
@@ -196,11 +199,13 @@ func TestSignalsThroughAScreening(t *testing.T) {
 			r.Tick()
 			r.measureWith(36.31)
 			r.login()
+			r.GuardPick("AB12CD")
 			r.GuardAdmit("clinical_normal")
 		}, check{opens: 1, calls: []string{"guard came", "play lt [admit/guard]", "door"}, never: []string{"play lt [tone.reading admit/ok]"}}},
 		{"guard denies", func(r *rig) {
 			r.EnterCode("AB12CD")
 			r.login()
+			r.GuardPick("AB12CD")
 			r.GuardDeny("no_mask")
 		}, check{calls: []string{"guard came", "play lt [deny/guard]"}}},
 		{"guard walk-in", func(r *rig) { r.login(); r.GuardWalkIn("staff") }, check{opens: 1}},
@@ -265,8 +270,10 @@ func TestFailingOutputsChangeNoScreening(t *testing.T) {
 		r.flow.SetOutputs(o)
 		r.visit("AB12CD", 35.51)
 		r.outcome(Admit, ReasonOK)
-		r.EnterCode("ZZ99ZZ")
-		r.outcome(Deny, ReasonUnknownCode)
+		for i := range MaxUnknownCodes {
+			r.EnterCode(fmt.Sprint("ZZ99ZZ", i))
+		}
+		r.outcome(Refer, ReasonUnknownCode)
 		r.login()
 		st := r.want(GuardMenu)
 		if o.lampErr != nil && !strings.Contains(st.Signals, "permission denied") {

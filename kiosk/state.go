@@ -56,6 +56,8 @@ func selfHealing(cause string) bool {
 // Notices: a message on the current screen. The UI translates the key.
 const (
 	NoticeCodeFormat = "code_format" // Code: not a booking code (characters, length)
+	NoticeNotFound   = "not_found"   // Code: no booking with this code: check it and try again
+	NoticeConfirmYes = "confirm_yes" // Symptoms: "Yes" means no entry today: change the answer or confirm
 	NoticeNoForehead = "no_forehead" // Measure: nothing came in front of the sensor
 	NoticeUnstable   = "unstable"    // Measure: the forehead did not hold still
 	NoticeTooCold    = "too_cold"    // Measure: below the plausible range: closer
@@ -81,6 +83,9 @@ var (
 	ErrChecking = errors.New("a PIN is being checked")
 	// ErrBusy: the flow waits for the store; the event came in between.
 	ErrBusy = errors.New("waiting for the store")
+	// ErrReplaces: the picked visitor already has a guard's decision; a new
+	// one must name it (GuardVisitor.Replaces) to confirm it replaces it.
+	ErrReplaces = errors.New("the visitor already has a guard's decision: confirm replacing it")
 )
 
 // Outcome is a decision as shown.
@@ -100,6 +105,7 @@ type State struct {
 	Screen       Screen
 	Lang         Lang            // language of the visitor's screens
 	Code         string          // the visitor's normalised code
+	Typed        string          // on Code after a refused code: what was typed, kept for correcting
 	Service      string          // the booking's service, if any
 	Slot         time.Time       // the booking's slot start, if any
 	Notice       string          // Notice…, or ""
@@ -111,13 +117,31 @@ type State struct {
 	Outcome      *Outcome        // on Decided (and OutOfService after a failed store)
 	OutOfService string          // OOS…, when Screen is OutOfService
 	Guard        string          // the guard logged in, on GuardMenu
-	HasVisitor   bool            // on GuardMenu: a visitor the guard can admit or deny
+	HasVisitor   bool            // on GuardMenu: a visitor is picked (Code) that the guard can admit or deny
+	Visitors     []GuardVisitor  // on GuardMenu: whom the guard can act for, newest first
+	TriesLeft    int             // on GuardPIN: wrong PINs left before PIN entry locks
 	Resume       Screen          // on the guard screens: where closing returns to
 	Checking     bool            // on GuardPIN: a PIN is being checked
 	Guards       []string        // on GuardPIN: the guards' names, once read
 	GuardsErr    string          // on GuardPIN: why the names could not be read
 	Kiosk        Settings        // what the screens show of the configuration
 	Signals      string          // what fails of the speaker, the door and the lamps, for the guard; "" while all work
+}
+
+// GuardVisitor is a visitor the guard menu lists: one referred or denied
+// in the last GuardRecall, or the one on screen now. The guard picks one
+// explicitly (GuardPick); nothing is picked for them.
+type GuardVisitor struct {
+	Code     string
+	OnScreen bool     // being screened now, not decided yet
+	Decision Decision // the kiosk's decision ("" when OnScreen)
+	Reason   Reason   // why
+	Shown    *Tenths  // the temperature shown, if there was one
+	Minutes  int      // how long ago the kiosk decided, in whole minutes
+	Guard    *Outcome // the latest guard decision for this visitor, if any
+	// Replaces is the screening a new guard decision replaces: non-zero
+	// when Guard is set, and to be passed back with the new decision.
+	Replaces uint64
 }
 
 // Settings is what the screens show of the configuration.
@@ -128,4 +152,6 @@ type Settings struct {
 	EarlyMin     int            // minutes before the slot a booking admits, for "come back at"
 	Location     *time.Location // the kiosk's time zone, for times on screen
 	BookingPhone string         // the office's booking number, for "call … to book"
+	DecisionTime time.Duration  // how long an admit stays on screen, for the countdown bar
+	DenyTime     time.Duration  // how long a denial or referral stays
 }

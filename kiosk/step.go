@@ -38,9 +38,13 @@ type pending struct {
 	thenOOS string // go out of service for this cause once it is shown
 }
 
-// GuardRecall is how long after leaving the screen a visitor can still be
-// admitted or denied by a guard: a visitor sent to the guard may wait a
-// while before the guard comes.
+// MaxUnknownCodes is how many unknown codes in a row a visitor may type:
+// the earlier ones are typos to correct, the last sends them to the guard.
+const MaxUnknownCodes = 3
+
+// GuardRecall is how long after their latest decision a referred or
+// denied visitor can still be admitted or denied by a guard: a visitor sent
+// to the guard may wait a while before the guard comes.
 const GuardRecall = 10 * time.Minute
 
 // machine is the flow's whole state: what the screen shows and what the
@@ -49,9 +53,12 @@ type machine struct {
 	cfg  *Config // never changed after New
 	view State   // what the screen shows
 
-	v      visitor   // the visitor on screen
-	last   visitor   // the visitor who just left the screen, for the guard
-	lastAt time.Time //
+	v visitor // the visitor on screen
+	// langChosen: the visitor chose the language; a booking's does not override it.
+	langChosen bool
+	// unknownInRow counts the unknown codes the visitor on Code has typed.
+	unknownInRow int
+	recent       []recent // whom the guard can still act for (see remember)
 
 	measure   uint64 // the current measurement's ID, bumped whenever one starts or is abandoned
 	measuring bool   // MeasureForehead{measure} is out and its result not back
@@ -103,6 +110,11 @@ func step(m machine, at time.Time, ev Event) (machine, []Effect) {
 		s.emit(MeasureForehead{ID: s.m.measure})
 	}
 	s.m.view.Checking = s.m.view.Screen == GuardPIN && s.m.pinChecking
+	s.m.view.TriesLeft = 0
+	if s.m.view.Screen == GuardPIN {
+		// After a lockout every further wrong PIN locks again: one try.
+		s.m.view.TriesLeft = max(MaxPINFails-s.m.pinFails, 1)
+	}
 	if d := s.m.view.Until; !d.Equal(s.m.deadline) {
 		s.m.deadline = d
 		s.emit(Timer{At: d})
@@ -149,6 +161,9 @@ func (s *stepper) apply(ev Event) {
 			return
 		}
 		s.m.view.Lang = ev.Lang
+		if !guardScreen(s.m.view.Screen) {
+			s.m.langChosen = true
+		}
 	case Cancel:
 		s.cancel()
 	case EnterCode:
@@ -161,10 +176,23 @@ func (s *stepper) apply(ev Event) {
 			return
 		}
 		if ev.Yes {
-			s.decide(Deny, ReasonSymptoms, nil, decideOpts{consumes: true})
+			// One tap would use up the booking: the visitor confirms first.
+			s.m.view.Notice, s.m.view.Until = NoticeConfirmYes, s.at.Add(s.m.cfg.InputTimeout)
 		} else {
 			s.startMeasure(false, "")
 		}
+	case ConfirmSymptoms:
+		if s.m.view.Screen != Symptoms || !s.m.v.here || s.m.view.Notice != NoticeConfirmYes {
+			s.refuse(ErrNotNow)
+			return
+		}
+		s.decide(Deny, ReasonSymptoms, nil, decideOpts{consumes: true})
+	case ChangeAnswer:
+		if s.m.view.Screen != Symptoms || s.m.view.Notice != NoticeConfirmYes {
+			s.refuse(ErrNotNow)
+			return
+		}
+		s.m.view.Notice, s.m.view.Until = "", s.at.Add(s.m.cfg.InputTimeout)
 	case Progressed:
 		if ev.ID == s.m.measure && s.m.view.Screen == Measure {
 			s.m.view.Progress = ev.Progress
@@ -185,6 +213,12 @@ func (s *stepper) apply(ev Event) {
 		s.stored(ev)
 	case Audited:
 		s.audited(ev)
+	case Done:
+		if s.m.view.Screen != Decided {
+			s.refuse(ErrNotNow)
+			return
+		}
+		s.leaveDecision()
 	case Tick:
 		s.tick()
 	case ProbeDue:
@@ -200,14 +234,13 @@ func (s *stepper) apply(ev Event) {
 // but a guard can still act for them for GuardRecall.
 func (s *stepper) toIdle() {
 	s.leave()
+	s.m.langChosen = false
 	s.m.view = State{Seq: s.m.view.Seq, Screen: Idle, Lang: s.m.cfg.Lang}
 }
 
-// leave takes the visitor off the screen, keeping them for the guard.
+// leave takes the visitor off the screen; a decided one stays on the
+// guard's list (see remember).
 func (s *stepper) leave() {
-	if s.m.v.here && s.m.v.code != "" {
-		s.m.last, s.m.lastAt = s.m.v, s.at
-	}
 	s.m.v = visitor{}
 	s.abandonMeasure()
 }
@@ -248,9 +281,9 @@ func (s *stepper) start() {
 	}
 	lang := s.m.view.Lang
 	if sc == Decided {
-		lang = s.m.cfg.Lang
+		lang, s.m.langChosen = s.m.cfg.Lang, false // the next visitor
 	}
-	s.m.v = visitor{}
+	s.m.v, s.m.unknownInRow = visitor{}, 0
 	s.show(Code)
 	s.m.view.Lang = lang
 	s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
@@ -290,18 +323,23 @@ func (s *stepper) enterCode(raw string) {
 	}
 	lang := s.m.view.Lang
 	if s.m.view.Screen == Decided {
-		lang = s.m.cfg.Lang
+		lang, s.m.langChosen = s.m.cfg.Lang, false // the next visitor
+	}
+	if s.m.view.Screen != Code {
+		s.m.unknownInRow = 0 // a new visitor
 	}
 	code, err := NormalizeCode(raw)
 	if err != nil {
 		s.m.v = visitor{}
 		s.show(Code)
-		s.m.view.Lang, s.m.view.Notice = lang, NoticeCodeFormat
+		s.m.view.Lang, s.m.view.Notice, s.m.view.Typed = lang, NoticeCodeFormat, typed(raw)
 		s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
 		s.refuse(fmt.Errorf("%w: %w", ErrCodeFormat, err))
 		return
 	}
-	s.m.v, s.m.last = visitor{here: true, code: code}, visitor{}
+	s.m.v = visitor{here: true, code: code}
+	// A new visit for the code: the guard's list shows it, not the last one.
+	s.m.recent = slices.DeleteFunc(slices.Clone(s.m.recent), func(r recent) bool { return r.v.code == code })
 	s.m.view.Lang = lang
 	s.m.busy = "lookup"
 	s.emit(LookupBooking{Code: code})
@@ -317,17 +355,30 @@ func (s *stepper) bookingFound(ev BookingFound) {
 	s.m.busy = ""
 	switch {
 	case errors.Is(ev.Err, storage.ErrNotFound):
-		s.decide(Deny, ReasonUnknownCode, nil, decideOpts{})
+		// Most unknown codes are typos: the visitor corrects it on Code;
+		// nothing is stored until the last try, which sends them to the guard.
+		s.m.unknownInRow++
+		if s.m.unknownInRow >= MaxUnknownCodes {
+			s.m.unknownInRow = 0
+			s.decide(Refer, ReasonUnknownCode, nil, decideOpts{})
+			return
+		}
+		lang := s.m.view.Lang
+		s.m.v = visitor{}
+		s.show(Code)
+		s.m.view.Lang, s.m.view.Notice, s.m.view.Typed = lang, NoticeNotFound, ev.Code
+		s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
 	case ev.Err != nil:
 		s.log(slog.LevelError, "booking lookup failed", "code", ev.Code, "err", ev.Err)
 		s.storageFailed(ev.Err)
 		s.decide(Refer, ReasonStorage, nil, decideOpts{})
 		s.thenOutOfService(OOSStorage)
 	default:
+		s.m.unknownInRow = 0
 		bk := ev.Booking
 		s.m.v.booking = bk
-		if l := Lang(bk.Lang); slices.Contains(Languages, l) {
-			s.m.view.Lang = l
+		if l := Lang(bk.Lang); slices.Contains(Languages, l) && !s.m.langChosen {
+			s.m.view.Lang = l // the visitor's own choice comes first
 		}
 		if reason := s.m.cfg.Booking.CheckBooking(bk, s.at, s.m.cfg.Location); reason != ReasonOK {
 			s.decide(Deny, reason, nil, decideOpts{})
@@ -495,7 +546,7 @@ func (s *stepper) decide(decision Decision, reason Reason, rd *reading, o decide
 		shown = &sh
 		rec.ShownC = ptr(sh.Celsius())
 	}
-	if decision == Deny && blocking(reason) {
+	if decision != Admit && blocking(reason) { // an unknown code sent to the guard too
 		s.m.v.blocked = reason
 	}
 	s.m.pending = &pending{at: s.at, out: Outcome{Decision: decision, Reason: reason, Shown: shown, Retest: o.retest, Guard: o.guard, Override: o.override}}
@@ -538,9 +589,10 @@ func (s *stepper) stored(ev Stored) {
 		}
 		s.log(slog.LevelInfo, "screening", "id", ev.ID, "code", s.m.v.code, "decision", out.Decision, "reason", out.Reason,
 			"shown_c", shownLog, "retest", out.Retest, "guard", out.Guard)
+		s.remember(out)
 		s.show(Decided)
 		s.m.view.Outcome = &out
-		s.m.view.Until = p.at.Add(s.m.cfg.DecisionTime)
+		s.m.view.Until = p.at.Add(s.m.cfg.shownFor(out.Decision))
 		s.abandonMeasure()
 	}
 	if p.thenOOS != "" {
@@ -559,7 +611,16 @@ func blocking(reason Reason) bool {
 	return false
 }
 
+func guardScreen(sc Screen) bool { return sc == GuardPIN || sc == GuardMenu }
+
 func ptr[T any](v T) *T { return &v }
+
+// typed is what the visitor typed or scanned, kept on Code for correcting;
+// a scanner's garbage is cut to what the field holds.
+func typed(raw string) string {
+	r := []rune(raw)
+	return string(r[:min(len(r), MaxCodeLen+4)])
+}
 
 func round2(c float64) float64 { return math.Round(c*100) / 100 }
 
@@ -576,12 +637,7 @@ func (s *stepper) tick() {
 	case Code, Symptoms:
 		s.toIdle()
 	case Decided:
-		if cause := s.m.returnOOS; cause != "" {
-			s.m.returnOOS = ""
-			s.outOfService(cause)
-		} else {
-			s.toIdle()
-		}
+		s.leaveDecision()
 	case Retest:
 		s.startMeasure(true, "")
 	case GuardPIN:
@@ -595,6 +651,26 @@ func (s *stepper) tick() {
 	default:
 		s.m.view.Until = time.Time{} // nothing times out here: never due again
 	}
+}
+
+// leaveDecision ends the decision on screen: Idle, or out of service again
+// if a guard decided on a kiosk that was.
+func (s *stepper) leaveDecision() {
+	if cause := s.m.returnOOS; cause != "" {
+		s.m.returnOOS = ""
+		s.outOfService(cause)
+	} else {
+		s.toIdle()
+	}
+}
+
+// shownFor is how long a decision stays on screen: a denial or a referral
+// longer, for the phone number or the way to the guard.
+func (c *Config) shownFor(d Decision) time.Duration {
+	if d == Admit {
+		return c.DecisionTime
+	}
+	return c.DenyTime
 }
 
 // probeDue checks the clock, and asks for the sensor and the room to be

@@ -151,7 +151,7 @@ func TestStepTableBooking(t *testing.T) {
 		{"yesterday's", func(b *storage.Booking) error { b.Start = b.Start.AddDate(0, 0, -1); return nil }, 0, Decided, ReasonNotToday},
 		{"cancelled", func(b *storage.Booking) error { b.Status = storage.StatusCancelled; return nil }, 0, Decided, ReasonCancelled},
 		{"used", func(b *storage.Booking) error { b.UsedAt = t0.Add(-time.Hour); return nil }, 0, Decided, ReasonUsed},
-		{"unknown", func(*storage.Booking) error { return fmt.Errorf("booking: %w", storage.ErrNotFound) }, 0, Decided, ReasonUnknownCode},
+		{"unknown", func(*storage.Booking) error { return fmt.Errorf("booking: %w", storage.ErrNotFound) }, 0, Code, ReasonUnknownCode},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			x := newTM(t, tableCfg()).after(tt.at)
@@ -172,6 +172,13 @@ func TestStepTableBooking(t *testing.T) {
 				x.screen(Symptoms)
 				if x.m.view.Code != "AB12CD" || !x.m.view.Until.Equal(x.at.Add(x.m.cfg.InputTimeout)) {
 					t.Fatalf("symptoms view %+v", x.m.view)
+				}
+				return
+			}
+			if tt.want == Code { // a typo is no refusal: check it and try again, nothing stored
+				x.screen(Code)
+				if _, stored := effect[StoreScreening](x.effs); stored || x.m.view.Notice != NoticeNotFound || x.m.view.Typed != "AB12CD" {
+					t.Fatalf("unknown code: notice %q typed %q, effects %s", x.m.view.Notice, x.m.view.Typed, describe(x.effs))
 				}
 				return
 			}
@@ -200,6 +207,10 @@ func TestStepTableSymptoms(t *testing.T) {
 	t.Run("yes is a denial that uses the booking", func(t *testing.T) {
 		x := newTM(t, tableCfg()).toSymptoms(booking())
 		x.do(AnswerSymptoms{Yes: true})
+		if _, stored := effect[StoreScreening](x.effs); stored {
+			t.Fatal("a Yes is stored before the visitor confirms it")
+		}
+		x.do(ConfirmSymptoms{})
 		if rec := need[StoreScreening](x).Record; !rec.BookingUsed || rec.Code != "AB12CD" || rec.ShownC != nil {
 			t.Fatalf("record %+v", rec)
 		}
@@ -447,8 +458,8 @@ func TestStepTableTimers(t *testing.T) {
 		{"symptoms screen times out", func(x *tm) { x.toSymptoms(booking()) }, cfg.InputTimeout, Idle},
 		{"a decision leaves the screen", func(x *tm) {
 			x.toSymptoms(booking())
-			x.do(AnswerSymptoms{Yes: true}).stores(Deny, ReasonSymptoms)
-		}, cfg.DecisionTime, Idle},
+			x.do(AnswerSymptoms{Yes: true}).do(ConfirmSymptoms{}).stores(Deny, ReasonSymptoms)
+		}, cfg.DenyTime, Idle},
 		{"the retest pause ends in the retest", func(x *tm) {
 			x.toMeasure().measured(x.reading(37.8), nil).screen(Retest)
 		}, cfg.Rule.RetestPause, Measure},

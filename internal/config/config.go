@@ -87,6 +87,7 @@ type UI struct {
 	Lang         kiosk.Lang    `toml:"lang"`
 	InputTimeout time.Duration `toml:"input_timeout"`
 	DecisionTime time.Duration `toml:"decision_time"`
+	DenyTime     time.Duration `toml:"deny_time"`
 	GuardTimeout time.Duration `toml:"guard_timeout"`
 	SensorSide   string        `toml:"sensor_side"`
 	BookingPhone string        `toml:"booking_phone"`
@@ -114,7 +115,7 @@ func Default() Config {
 		Sensor:   Sensor{Driver: DriverMLX90614, Addr: int(mlx90614.DefaultAddr)},
 		Store:    Store{Path: "/var/lib/thermogate/thermogate.db"},
 		Export:   Export{Dir: "/var/lib/thermogate/export", Time: "02:00", RetentionDays: 30, Backups: 7},
-		UI: UI{Lang: k.Lang, InputTimeout: k.InputTimeout, DecisionTime: k.DecisionTime, GuardTimeout: k.GuardTimeout,
+		UI: UI{Lang: k.Lang, InputTimeout: k.InputTimeout, DecisionTime: k.DecisionTime, DenyTime: k.DenyTime, GuardTimeout: k.GuardTimeout,
 			SensorSide: "right", BookingPhone: k.BookingPhone, Fullscreen: true},
 		Metrics: metrics.Default(),
 		Sound:   sound.Default(),
@@ -279,6 +280,7 @@ func (c Config) kiosk() (kiosk.Config, error) {
 		BookingPhone: c.UI.BookingPhone,
 		InputTimeout: c.UI.InputTimeout,
 		DecisionTime: c.UI.DecisionTime,
+		DenyTime:     c.UI.DenyTime,
 		GuardTimeout: c.UI.GuardTimeout,
 	}
 	return k, k.Validate()

@@ -26,7 +26,7 @@ func TestDefaultsAreTheDocumentedExample(t *testing.T) {
 	k := c.Kiosk(time.Time{})
 	want := kiosk.DefaultConfig()
 	if k.Rule != want.Rule || k.Booking != want.Booking || k.Model != sensor.DefaultModel() ||
-		k.Lang != want.Lang || k.InputTimeout != want.InputTimeout || k.DecisionTime != want.DecisionTime ||
+		k.Lang != want.Lang || k.InputTimeout != want.InputTimeout || k.DecisionTime != want.DecisionTime || k.DenyTime != want.DenyTime ||
 		k.GuardTimeout != want.GuardTimeout || k.KioskID != want.KioskID {
 		t.Fatalf("the example configuration and the code's defaults differ:\n%+v\n%+v", k, want)
 	}

@@ -176,10 +176,13 @@ func TestDoorPulsesOncePerStoredAdmit(t *testing.T) {
 
 	r.do(kiosk.EnterCode{Raw: "AB12CD"}) // used today
 	r.decided(kiosk.Deny, kiosk.ReasonUsed)
-	r.do(kiosk.EnterCode{Raw: "ZZ99ZZ"})
-	r.decided(kiosk.Deny, kiosk.ReasonUnknownCode)
+	r.do(kiosk.EnterCode{Raw: "ZZ99ZZ"}) // a typo: check it and try again
+	if st := r.flow.State(); st.Screen != kiosk.Code || st.Notice != kiosk.NoticeNotFound {
+		t.Fatalf("an unknown code: %s %q", st.Screen, st.Notice)
+	}
 	r.do(kiosk.EnterCode{Raw: "EF34GH"})
 	r.do(kiosk.AnswerSymptoms{Yes: true})
+	r.do(kiosk.ConfirmSymptoms{})
 	r.decided(kiosk.Deny, kiosk.ReasonSymptoms)
 	if r.guard.level() != gpio.Low {
 		t.Fatal("the guard lamp lit for a DENY without guard_on_deny")
@@ -200,6 +203,7 @@ func TestDoorPulsesOncePerStoredAdmit(t *testing.T) {
 	if r.guard.level() != gpio.Low {
 		t.Fatal("the guard lamp stays lit with the guard menu open")
 	}
+	r.do(kiosk.GuardPick{Code: "JK56LM"})
 	r.do(kiosk.GuardAdmit{Reason: "clinical_normal"})
 	r.decided(kiosk.Admit, kiosk.ReasonGuard)
 	admits++
@@ -207,8 +211,11 @@ func TestDoorPulsesOncePerStoredAdmit(t *testing.T) {
 	r.shut()
 
 	r.login()
+	r.do(kiosk.GuardPick{Code: "EF34GH"})
 	r.do(kiosk.GuardDeny{Reason: "behaviour"})
+	r.decided(kiosk.Deny, kiosk.ReasonGuard)
 	r.login()
+	r.do(kiosk.GuardPick{}) // a walk-in
 	r.do(kiosk.GuardClinical{C: 38.4})
 	r.decided(kiosk.Deny, kiosk.ReasonFever)
 	opened("a guard's denials")

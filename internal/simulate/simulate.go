@@ -112,8 +112,18 @@ func visit(ctx context.Context, r Rig, v Visitor) (Result, error) {
 	for range 100 {
 		st := f.State()
 		switch st.Screen {
+		case kiosk.Code:
+			// An unknown code: the kiosk asks to check it; nothing is
+			// stored. This visitor walks away.
+			res.Decision, res.Reason = string(kiosk.Deny), string(kiosk.ReasonUnknownCode)
+			_ = f.Do(ctx, kiosk.Cancel{})
+			return res, nil
 		case kiosk.Symptoms:
-			if err := f.Do(ctx, kiosk.AnswerSymptoms{Yes: v.Symptoms}); err != nil {
+			var ev kiosk.Event = kiosk.AnswerSymptoms{Yes: v.Symptoms}
+			if st.Notice == kiosk.NoticeConfirmYes {
+				ev = kiosk.ConfirmSymptoms{} // a Yes is confirmed
+			}
+			if err := f.Do(ctx, ev); err != nil {
 				return res, err
 			}
 		case kiosk.Measure:

@@ -170,7 +170,8 @@ func TestDecisionSentencesMatchScreen(t *testing.T) {
 			got := Text(k, lang, p)
 			want := title + "."
 			if reason != "" {
-				line := strings.ReplaceAll(cat["reason."+reason], "{threshold} °C", degrees(p.ThresholdC, lang))
+				// A no-break space keeps words together on screen; speech has no lines.
+				line := strings.ReplaceAll(strings.ReplaceAll(cat["reason."+reason], "\u00a0", " "), "{threshold} °C", degrees(p.ThresholdC, lang))
 				want = title + ". " + line
 			}
 			if k == KeyAdmit || shortened[lang+" "+string(k)] {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"fmt"
 	"strconv"
 	"strings"
 
@@ -14,7 +13,7 @@ import (
 )
 
 func (u *UI) guardFrame(title string, body fyne.CanvasObject, bottom ...fyne.CanvasObject) fyne.CanvasObject {
-	return container.NewBorder(para(title, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+	return container.NewBorder(clearOfCorner(para(title, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)),
 		container.NewHBox(bottom...), nil, nil, body)
 }
 
@@ -33,7 +32,8 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 	case u.st.Notice == kiosk.NoticeLocked:
 		msg, col = u.tg("notice.locked", "time", u.st.Until.In(u.st.Kiosk.Location).Format("15:04:05")), theme.ColorNameError
 	case u.st.Notice == kiosk.NoticeWrongPIN:
-		msg, col = u.tg("notice.wrong_pin")+" "+u.tg("guard.enter_pin", "name", u.guardName), theme.ColorNameError
+		msg, col = u.tg("notice.wrong_pin")+" "+u.tg("guard.tries_left", "n", strconv.Itoa(u.st.TriesLeft))+" "+
+			u.tg("guard.enter_pin", "name", u.guardName), theme.ColorNameError
 	case u.guardErr != "":
 		msg, col = u.guardErr, theme.ColorNameError
 	}
@@ -108,6 +108,8 @@ func (u *UI) submitPIN() {
 	u.flow.GuardLogin(name, pin)
 }
 
+// guardMenuScreen lists whom the guard can act for; nothing is picked for
+// them: Admit and Deny wait until the guard taps a visitor.
 func (u *UI) guardMenuScreen() fyne.CanvasObject {
 	switch u.page {
 	case "admit", "walk_in":
@@ -116,29 +118,162 @@ func (u *UI) guardMenuScreen() fyne.CanvasObject {
 		return u.reasonPage(kiosk.DenyReasons)
 	case "clinical":
 		return u.clinicalPage()
-	}
-	visitor := u.tg("guard.no_visitor")
-	if u.st.HasVisitor {
-		visitor = u.tg("guard.visitor", "code", u.st.Code)
+	case "confirm":
+		if u.confirm != nil {
+			return u.confirmPage()
+		}
 	}
 	page := func(p string) func() { return func() { u.page, u.guardErr = p, ""; u.rebuild() } }
-	var bs []fyne.CanvasObject
-	if u.st.HasVisitor {
-		bs = append(bs, touch(button(u.tg("guard.admit"), true, page("admit"))), touch(button(u.tg("guard.deny"), true, page("deny"))))
+	var rows []fyne.CanvasObject
+	for _, v := range u.st.Visitors {
+		picked := u.st.HasVisitor && v.Code == u.st.Code
+		rows = append(rows, u.visitorRow(v, picked))
 	}
-	bs = append(bs, touch(button(u.tg("guard.clinical"), false, page("clinical"))), touch(button(u.tg("guard.walk_in"), false, page("walk_in"))))
+	msg := u.tg("guard.pick")
+	if len(rows) == 0 {
+		msg = u.tg("guard.nobody")
+	}
+	admit := decisionButton(u.tg("guard.admit"), iconAdmit, widget.SuccessImportance, page("admit"))
+	deny := decisionButton(u.tg("guard.deny"), iconDeny, widget.DangerImportance, page("deny"))
+	if !u.st.HasVisitor {
+		admit.Disable()
+		deny.Disable()
+	}
+	bs := []fyne.CanvasObject{touch(admit), touch(deny),
+		touch(button(u.tg("guard.clinical"), false, page("clinical"))), touch(button(u.tg("guard.walk_in"), false, page("walk_in")))}
 	if u.st.Resume == kiosk.OutOfService {
 		bs = append(bs, touch(button(u.tg("guard.in_service"), false, u.guardDo(queued(u.flow.GuardBackInService)))))
 	} else {
 		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(queued(u.flow.GuardOutOfService)))))
 	}
 	bs = append(bs, touch(button(u.tg("guard.logout"), false, u.guardDo(queued(u.flow.GuardClose)))))
-	top := u.guardMessage(visitor)
+	top := []fyne.CanvasObject{u.guardMessage(msg)}
 	if u.st.Signals != "" { // the speaker, the door or a lamp fails: the guard should know
-		top = container.NewVBox(top, para(u.tg("guard.signals", "error", u.st.Signals), sizeBody, theme.ColorNameWarning, false, fyne.TextAlignLeading))
+		top = append(top, para(u.tg("guard.signals", "error", u.st.Signals), sizeBody, theme.ColorNameWarning, false, fyne.TextAlignLeading))
 	}
-	body := container.NewBorder(top, nil, nil, nil, container.NewVScroll(container.New(layout2col{}, bs...)))
+	list := container.NewVBox(append(top, rows...)...)
+	body := container.NewVScroll(container.NewVBox(list, container.New(layout2col{}, bs...)))
 	return u.guardFrame(u.tg("guard.menu_title", "name", u.st.Guard), body)
+}
+
+// decisionButton is Admit (green, a tick) or Deny (red, a cross).
+func decisionButton(label string, res fyne.Resource, imp widget.Importance, tapped func()) *widget.Button {
+	b := widget.NewButtonWithIcon(label, res, tapped)
+	b.Importance = imp
+	return b
+}
+
+// visitorRow is one visitor on the guard's list, a touch target that
+// picks them (or, picked already, unpicks them).
+func (u *UI) visitorRow(v kiosk.GuardVisitor, picked bool) fyne.CanvasObject {
+	col := theme.ColorNameForeground
+	if picked {
+		col = theme.ColorNameForegroundOnPrimary
+	}
+	b := button("", picked, func() {
+		code := v.Code
+		if picked {
+			code = ""
+		}
+		u.guardErr = ""
+		u.flow.GuardPick(code)
+	})
+	return atLeast(container.NewStack(b, para(u.visitorLine(v), sizeSmall, col, picked, fyne.TextAlignLeading)), TouchSize, TouchSize)
+}
+
+// visitorLine is "AB12CD · fever 38.2 °C · 3 min ago · Ona: admitted".
+func (u *UI) visitorLine(v kiosk.GuardVisitor) string {
+	parts := []string{v.Code}
+	if v.OnScreen {
+		parts = append(parts, u.tg("guard.why.on_screen"))
+	} else {
+		why := u.tg("guard.why." + string(v.Reason))
+		if v.Shown != nil {
+			why += " " + u.tempIn(u.st.Kiosk.Lang, v.Shown.Celsius()) + "\u00a0°C"
+		}
+		parts = append(parts, why, u.tg("guard.ago", "n", strconv.Itoa(v.Minutes)))
+	}
+	if v.Guard != nil {
+		parts = append(parts, u.decidedText(v.Guard))
+	}
+	return strings.Join(parts, " · ")
+}
+
+func (u *UI) decidedText(o *kiosk.Outcome) string {
+	return u.tg("guard.decided."+string(o.Decision), "guard", o.Guard)
+}
+
+// pickedVisitor is the visitor the guard picked, if any.
+func (u *UI) pickedVisitor() (kiosk.GuardVisitor, bool) {
+	for _, v := range u.st.Visitors {
+		if u.st.HasVisitor && v.Code == u.st.Code {
+			return v, true
+		}
+	}
+	return kiosk.GuardVisitor{}, false
+}
+
+// guardAction is a guard decision waiting for Confirm.
+type guardAction struct {
+	kind   string // "admit", "deny", "walk_in", "clinical"
+	reason string
+	c      float64
+	from   string // the page Back returns to
+}
+
+// confirmPage says what the decision does, for whom, and what it
+// replaces; only Confirm hands it to the flow.
+func (u *UI) confirmPage() fyne.CanvasObject {
+	a := *u.confirm
+	v, picked := u.pickedVisitor()
+	who, why := u.tg("guard.walk_in_who"), ""
+	if picked && a.kind != "walk_in" {
+		who = v.Code
+		if v.OnScreen {
+			why = u.tg("guard.why.on_screen")
+		} else {
+			why = u.tg("guard.why." + string(v.Reason))
+			if v.Shown != nil {
+				why += " " + u.tempIn(u.st.Kiosk.Lang, v.Shown.Celsius()) + "\u00a0°C"
+			}
+		}
+	}
+	var text string
+	switch a.kind {
+	case "clinical":
+		text = u.tg("guard.confirm.clinical", "t", u.tempIn(u.st.Kiosk.Lang, a.c), "code", who)
+	default:
+		text = u.tg("guard.confirm."+a.kind, "code", who, "why", why, "reason", u.tg("override."+a.reason))
+	}
+	lines := []fyne.CanvasObject{u.guardMessage(""), para(text, sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)}
+	var replaces uint64
+	if picked && a.kind != "walk_in" && v.Guard != nil {
+		replaces = v.Replaces
+		lines = append(lines, para(u.tg("guard.replaces", "decided", u.decidedText(v.Guard)), sizeBody, theme.ColorNameError, true, fyne.TextAlignLeading))
+	}
+	act := func() error {
+		switch a.kind {
+		case "admit":
+			return u.flow.GuardAdmit(a.reason, replaces)
+		case "deny":
+			return u.flow.GuardDeny(a.reason, replaces)
+		case "walk_in":
+			return u.flow.GuardWalkIn(a.reason)
+		default:
+			return u.flow.GuardClinical(a.c, replaces)
+		}
+	}
+	back := touch(button(u.tg("common.back"), false, func() { u.page, u.confirm, u.guardErr = a.from, nil, ""; u.rebuild() }))
+	imp := widget.SuccessImportance
+	res := iconAdmit
+	if a.kind == "deny" {
+		imp, res = widget.DangerImportance, iconDeny
+	}
+	ok := decisionButton(u.tg("guard.confirm"), res, imp, u.guardDo(act))
+	if a.kind == "clinical" {
+		ok = button(u.tg("guard.confirm"), true, u.guardDo(act))
+	}
+	return u.guardFrame(u.tg("guard."+a.kind), container.NewVBox(lines...), back, atLeast(ok, 2*TouchSize, TouchSize))
 }
 
 // guardMessage is a line on the guard menu, or the last error in its place.
@@ -154,7 +289,7 @@ func (u *UI) guardMessage(text string) fyne.CanvasObject {
 func (u *UI) guardDo(action func() error) func() {
 	return func() {
 		if err := action(); err != nil {
-			u.guardErr = u.tg("guard.error", "error", err.Error())
+			u.guardErr = u.guardErrorText(err.Error())
 			u.rebuild()
 		}
 	}
@@ -164,10 +299,18 @@ func (u *UI) guardDo(action func() error) func() {
 func queued(event func()) func() error { return func() error { event(); return nil } }
 
 func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
-	act := map[string]func(string) error{"admit": u.flow.GuardAdmit, "deny": u.flow.GuardDeny, "walk_in": u.flow.GuardWalkIn}[u.page]
+	from := u.page
 	var bs []fyne.CanvasObject
 	for _, r := range reasons {
-		bs = append(bs, touch(button(u.tg("override."+r), false, u.guardDo(func() error { return act(r) }))))
+		bs = append(bs, touch(button(u.tg("override."+r), false, func() {
+			u.guardErr = ""
+			if from == "admit" && r == "clinical_normal" {
+				u.page = "clinical" // a normal clinical reading is entered, not just claimed
+			} else {
+				u.page, u.confirm = "confirm", &guardAction{kind: from, reason: r, from: from}
+			}
+			u.rebuild()
+		})))
 	}
 	back := touch(button(u.tg("common.back"), false, func() { u.page = ""; u.rebuild() }))
 	title := u.tg("guard." + u.page)
@@ -175,40 +318,73 @@ func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
 		container.NewVScroll(container.New(layout2col{}, bs...))), back)
 }
 
+// clinicalPage takes a clinical thermometer's reading: digits only, the
+// decimal separator (a comma where the language writes one) put in after
+// the second digit, every message in the guard's language.
 func (u *UI) clinicalPage() fyne.CanvasObject {
-	value := string(u.clinical)
-	if value == "" {
-		value = "–"
+	lang := u.st.Kiosk.Lang
+	sep := "."
+	if lang != "en" {
+		sep = ","
 	}
-	rangeText := u.tg("guard.clinical_range", "min", fmt.Sprintf("%.1f", kiosk.ClinicalMinC), "max", fmt.Sprintf("%.1f", kiosk.ClinicalMaxC))
+	value := strings.ReplaceAll(string(u.clinical), ".", sep)
+	if value == "" {
+		value = "__" + sep + "_"
+	}
+	rangeText := u.tg("guard.clinical_range", "min", u.tempIn(lang, kiosk.ClinicalMinC), "max", u.tempIn(lang, kiosk.ClinicalMaxC))
 	back := touch(button(u.tg("common.back"), false, func() { u.page, u.clinical = "", nil; u.rebuild() }))
-	save := touch(button(u.tg("guard.save"), true, u.guardDo(func() error {
+	save := touch(button(u.tg("guard.save"), true, func() {
 		c, err := strconv.ParseFloat(string(u.clinical), 64)
-		if err != nil {
-			return fmt.Errorf("%q: %s", string(u.clinical), rangeText)
+		if err != nil || !(c >= kiosk.ClinicalMinC && c <= kiosk.ClinicalMaxC) {
+			u.guardErr = u.tg("guard.error", "error", rangeText)
+		} else {
+			u.page, u.confirm, u.guardErr = "confirm", &guardAction{kind: "clinical", c: c, from: "clinical"}, ""
 		}
-		return u.flow.GuardClinical(c)
-	})))
+		u.rebuild()
+	}))
 	left := container.NewBorder(
-		container.NewVBox(u.guardMessage(rangeText), para(value+" °C", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)),
+		container.NewVBox(u.guardMessage(rangeText), para(value+"\u00a0°C", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)),
 		container.NewGridWithColumns(2, back, save), nil, nil)
 	var keys []fyne.CanvasObject
-	add := func(r rune) {
-		if len(u.clinical) < 4 && (r != '.' || !strings.ContainsRune(string(u.clinical), '.')) {
-			u.clinical = append(u.clinical, r)
-			u.rebuild()
-		}
-	}
-	for _, r := range "123456789.0" {
-		keys = append(keys, button(string(r), false, func() { add(r) }))
+	for _, r := range "1234567890" {
+		keys = append(keys, button(string(r), false, func() { u.clinicalKey(r) }))
 	}
 	keys = append(keys, widget.NewButtonWithIcon("", iconBackspace, func() {
-		if len(u.clinical) > 0 {
-			u.clinical = u.clinical[:len(u.clinical)-1]
+		if n := len(u.clinical); n > 0 {
+			u.clinical = u.clinical[:n-1]
+			if n-1 == 3 { // "37." left: the separator goes with its digit
+				u.clinical = u.clinical[:2]
+			}
 			u.rebuild()
 		}
 	}))
 	return u.guardFrame(u.tg("guard.clinical_title"), newSplit(0.45, left, container.New(keyGrid{3, 3}, keys...)))
+}
+
+// clinicalKey types a digit of a clinical reading, "dd.d": the separator
+// comes by itself after two digits, so "378" is 37.8.
+func (u *UI) clinicalKey(r rune) {
+	if len(u.clinical) >= 4 {
+		return
+	}
+	u.clinical = append(u.clinical, r)
+	if len(u.clinical) == 2 {
+		u.clinical = append(u.clinical, '.')
+	}
+	u.rebuild()
+}
+
+// guardErrorText says in the guard's language why the flow refused an action.
+func (u *UI) guardErrorText(detail string) string {
+	switch {
+	case strings.Contains(detail, kiosk.ErrReplaces.Error()):
+		return u.tg("guard.err.replaces")
+	case strings.Contains(detail, kiosk.ErrNoVisitor.Error()):
+		return u.tg("guard.err.no_visitor")
+	case strings.Contains(detail, kiosk.ErrBusy.Error()):
+		return u.tg("guard.err.busy")
+	}
+	return u.tg("guard.error", "error", detail)
 }
 
 // layout2col stacks buttons in two columns when wide, one when narrow, each

@@ -249,6 +249,41 @@ func (h *harness) tap(label string) {
 	h.t.Fatalf("no button %q on the %s screen; it shows %q", label, h.flow.State().Screen, h.texts())
 }
 
+// disabled reports whether the button labelled label is on screen and disabled.
+func (h *harness) disabled(label string) bool {
+	for _, p := range h.objects() {
+		if b, ok := p.obj.(*widget.Button); ok && b.Text == label {
+			return b.Disabled()
+		}
+	}
+	h.t.Fatalf("no button %q on the %s screen", label, h.flow.State().Screen)
+	return false
+}
+
+// tapRow taps the row whose text contains text: a blank button under a
+// wrapped text, like the guard's list of visitors.
+func (h *harness) tapRow(text string) {
+	h.t.Helper()
+	objs := h.objects()
+	for _, p := range objs {
+		rt, ok := p.obj.(*widget.RichText)
+		if !ok || !strings.Contains(strings.ReplaceAll(rt.String(), "\u00a0", " "), text) {
+			continue
+		}
+		at := p.pos.Add(fyne.NewPos(2, 2))
+		for _, q := range objs {
+			b, ok := q.obj.(*widget.Button)
+			if ok && b.Text == "" && !b.Disabled() && at.X >= q.pos.X && at.Y >= q.pos.Y &&
+				at.X < q.pos.X+b.Size().Width && at.Y < q.pos.Y+b.Size().Height {
+				test.Tap(b)
+				h.settle()
+				return
+			}
+		}
+	}
+	h.t.Fatalf("no row %q on the %s screen; it shows %q", text, h.flow.State().Screen, h.texts())
+}
+
 // tr is the catalog's text in the screen's language.
 func (h *harness) tr(key string, args ...string) string { return h.ui.t(key, args...) }
 
@@ -322,6 +357,7 @@ func (h *harness) Start() error                  { return h.do(kiosk.Start{}) }
 func (h *harness) SetLang(l kiosk.Lang) error    { return h.do(kiosk.SetLang{Lang: l}) }
 func (h *harness) EnterCode(raw string) error    { return h.do(kiosk.EnterCode{Raw: raw}) }
 func (h *harness) AnswerSymptoms(yes bool) error { return h.do(kiosk.AnswerSymptoms{Yes: yes}) }
+func (h *harness) ConfirmSymptoms() error        { return h.do(kiosk.ConfirmSymptoms{}) }
 func (h *harness) OpenGuard() error              { return h.do(kiosk.OpenGuard{}) }
 func (h *harness) GuardLogin(name, pin string) error {
 	return h.do(kiosk.GuardLogin{Name: name, PIN: pin})

@@ -7,6 +7,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 )
 
@@ -118,6 +119,48 @@ func (g keyGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
 	rows := (len(objs) + cols - 1) / cols
 	return fyne.NewSize(float32(cols)*(TouchSize+pad)-pad, float32(rows)*(TouchSize+pad)-pad)
 }
+
+// timeBar is a thin bar that shrinks as a decision's time runs out.
+type timeBar struct {
+	c    *fyne.Container
+	frac float32
+}
+
+func newTimeBar(col fyne.ThemeColorName) *timeBar {
+	b := &timeBar{frac: 1}
+	r := canvas.NewRectangle(theme.Color(col))
+	r.CornerRadius = 4
+	b.c = container.New(b, r)
+	return b
+}
+
+func (b *timeBar) set(f float64) {
+	b.frac = float32(f)
+	b.c.Refresh()
+}
+
+// Layout implements fyne.Layout.
+func (b *timeBar) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(fyne.NewSize(size.Width*b.frac, size.Height))
+	}
+}
+
+// MinSize implements fyne.Layout.
+func (b *timeBar) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.NewSize(0, 10) }
+
+// cornerGap is empty space as wide as the guard's corner, for a row of
+// controls that starts at the left edge.
+func cornerGap() fyne.CanvasObject {
+	r := canvas.NewRectangle(color.Transparent)
+	r.SetMinSize(fyne.NewSize(TouchSize-pad, 0))
+	return r
+}
+
+// clearOfCorner makes a screen's title at least as tall as the guard's
+// corner, so that the controls below it are clear of the corner.
+func clearOfCorner(title fyne.CanvasObject) fyne.CanvasObject { return atLeast(title, 0, TouchSize) }
 
 // corner places its only object in the top-left corner at a fixed size:
 // the guard's discreet long-press target over the screen.

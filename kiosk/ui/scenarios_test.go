@@ -99,8 +99,22 @@ var scenarios = []scenario{
 	{"decision-deny-symptoms", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 	}},
-	{"decision-deny-unknown_code", func(h *harness) { h.EnterCode("ZZ9999") }},
+	{"symptoms-confirm", func(h *harness) {
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
+	}},
+	{"code-not-found", func(h *harness) {
+		h.Start()
+		h.typeKeys("ZZ9999")
+		h.tap(h.tr("code.ok"))
+	}},
+	{"decision-refer-unknown_code", func(h *harness) {
+		for range kiosk.MaxUnknownCodes {
+			h.EnterCode("ZZ9999")
+		}
+	}},
 	{"decision-deny-too_early", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(time.Hour) })},
 	{"decision-deny-too_late", withBooking("LATE01", func(b *storage.Booking) { b.Start = t0.Add(-time.Hour) })},
 	{"decision-deny-not_today", withBooking("TMRW01", func(b *storage.Booking) { b.Start = t0.AddDate(0, 0, 1) })},
@@ -115,9 +129,12 @@ var scenarios = []scenario{
 	{"decision-admit-guard", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 		loggedIn(h)
+		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.admit"))
-		h.tap(h.ui.tg("override.clinical_normal"))
+		h.tap(h.ui.tg("override.booking_confirmed"))
+		h.tap(h.ui.tg("guard.confirm"))
 	}},
 	{"out-of-service-sensor", func(h *harness) {
 		h.sim.SetFault(mlxsim.Absent)
@@ -135,18 +152,38 @@ var scenarios = []scenario{
 	{"guard-menu", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
+		h.clk.Advance(3 * time.Minute)
+		h.EnterCode("EF34GH")
 		loggedIn(h)
+		h.tapRow("AB12CD")
 	}},
 	{"guard-reasons", func(h *harness) {
 		h.EnterCode("AB12CD")
 		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
 		loggedIn(h)
+		h.tapRow("AB12CD")
 		h.tap(h.ui.tg("guard.deny"))
+	}},
+	{"guard-confirm-replace", func(h *harness) {
+		h.EnterCode("AB12CD")
+		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
+		loggedIn(h)
+		h.tapRow("AB12CD")
+		h.tap(h.ui.tg("guard.deny"))
+		h.tap(h.ui.tg("override.no_mask"))
+		h.tap(h.ui.tg("guard.confirm"))
+		loggedIn(h)
+		h.tapRow("AB12CD")
+		h.tap(h.ui.tg("guard.admit"))
+		h.tap(h.ui.tg("override.staff"))
 	}},
 	{"guard-clinical", func(h *harness) {
 		loggedIn(h)
 		h.tap(h.ui.tg("guard.clinical"))
-		for _, r := range "37.8" {
+		for _, r := range "378" {
 			h.tap(string(r))
 		}
 	}},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 	"time"
 
@@ -31,7 +32,8 @@ func (u *UI) header(lead fyne.CanvasObject, cancel bool) fyne.CanvasObject {
 		})))
 	}
 	if u.portrait() {
-		return container.NewVBox(container.NewBorder(nil, nil, tools, u.langButton()), lead)
+		// Cancel starts right of the guard's corner, which swallows taps.
+		return container.NewVBox(container.NewBorder(nil, nil, container.NewHBox(cornerGap(), tools), u.langButton()), lead)
 	}
 	tools.Add(u.langButton())
 	return container.NewBorder(nil, nil, nil, tools, lead)
@@ -60,7 +62,7 @@ func (u *UI) languageScreen() fyne.CanvasObject {
 		u.rebuild()
 	}))
 	return container.NewBorder(
-		para(u.t("idle.language"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading),
+		clearOfCorner(para(u.t("idle.language"), sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignLeading)),
 		container.NewHBox(back), nil, nil,
 		u.languageButtons())
 }
@@ -110,7 +112,13 @@ func (u *UI) codeScreen() fyne.CanvasObject {
 	case u.st.Notice != "":
 		msg, col = u.t("notice."+u.st.Notice), theme.ColorNameError
 	}
-	message := para(msg, sizeSmall, col, col == theme.ColorNameError, fyne.TextAlignLeading)
+	var message fyne.CanvasObject = para(msg, sizeSmall, col, col == theme.ColorNameError, fyne.TextAlignLeading)
+	if u.st.Notice == kiosk.NoticeNotFound && !u.full {
+		// Amber, not red: a typo to correct, not a refusal.
+		box := canvas.NewRectangle(colRefer)
+		box.CornerRadius = 8
+		message = container.NewStack(box, container.NewPadded(para(msg, sizeBody, theme.ColorNameForegroundOnWarning, true, fyne.TextAlignLeading)))
+	}
 	ok := touch(button(u.t("code.ok"), true, func() {
 		if len(u.code) > 0 {
 			u.submitCode()
@@ -171,11 +179,27 @@ func (u *UI) keypad() fyne.CanvasObject {
 	return container.New(keyGrid{3, 3}, keys...)
 }
 
+// symptomsScreen asks the question; Yes and No look different and stand
+// far apart, and a Yes, which means no entry today, asks to confirm.
 func (u *UI) symptomsScreen() fyne.CanvasObject {
-	yes := button(u.t("symptoms.yes"), true, func() { u.flow.AnswerSymptoms(true) })
+	gap := canvas.NewRectangle(color.Transparent)
+	gap.SetMinSize(fyne.NewSize(1.5*TouchSize, 1.5*TouchSize))
+	pair := func(a, b fyne.CanvasObject) fyne.CanvasObject {
+		if u.portrait() {
+			return container.NewCenter(container.NewVBox(a, gap, b))
+		}
+		return container.NewCenter(container.NewHBox(a, gap, b))
+	}
+	if u.st.Notice == kiosk.NoticeConfirmYes {
+		change := widget.NewButtonWithIcon(u.t("symptoms.change"), theme.NavigateBackIcon(), u.flow.ChangeAnswer)
+		change.Importance = widget.HighImportance
+		confirm := decisionButton(u.t("symptoms.confirm_yes"), iconDeny, widget.DangerImportance, u.flow.ConfirmSymptoms)
+		return u.frame(u.t("symptoms.confirm"), pair(atLeast(change, 3*TouchSize, 1.4*TouchSize), atLeast(confirm, 3*TouchSize, 1.4*TouchSize)), true)
+	}
+	yes := button(u.t("symptoms.yes"), false, func() { u.flow.AnswerSymptoms(true) })
+	yes.Importance = widget.WarningImportance
 	no := button(u.t("symptoms.no"), true, func() { u.flow.AnswerSymptoms(false) })
-	answers := container.NewGridWithColumns(2, atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize))
-	return u.frame(u.t("symptoms.question"), container.NewCenter(answers), true)
+	return u.frame(u.t("symptoms.question"), pair(atLeast(yes, 2*TouchSize, 1.6*TouchSize), atLeast(no, 2*TouchSize, 1.6*TouchSize)), true)
 }
 
 func (u *UI) measureScreen() fyne.CanvasObject {
@@ -204,10 +228,12 @@ func (u *UI) measureScreen() fyne.CanvasObject {
 
 func (u *UI) retestScreen() fyne.CanvasObject {
 	u.countdown = para("", sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter)
-	body := container.NewVBox(
-		para(u.t("retest.body"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading),
-		u.countdown,
-	)
+	body := container.NewBorder(nil,
+		para(u.t("fever.clinical_hint"), sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignLeading), nil, nil,
+		container.NewVBox(
+			para(u.t("retest.body"), sizeBody, theme.ColorNameForeground, false, fyne.TextAlignLeading),
+			u.countdown,
+		))
 	return u.frame(u.t("retest.title"), body, false)
 }
 
@@ -227,8 +253,25 @@ func (u *UI) decisionScreen() fyne.CanvasObject {
 	lines = append(lines,
 		para(u.reasonText(out), sizeBody, fg, false, fyne.TextAlignLeading),
 		para(u.nextText(out), sizeBody, fg, true, fyne.TextAlignLeading))
-	side := container.NewVBox(icon(res, 130), container.NewHBox(u.langButton()))
-	return newSplit(0.22, side, container.NewVBox(lines...))
+	feverHint := out.Decision == kiosk.Deny && out.Reason == kiosk.ReasonFever && out.Guard == ""
+	if phone := u.st.Kiosk.BookingPhone; phone != "" && u.portrait() && !feverHint && strings.Contains(u.nextText(out), phone) {
+		// The number to note, large; the 800×480 panel (and a fever denial,
+		// with its thermometer hint) has no room for it twice, and the
+		// sentence above has it in bold.
+		lines = append(lines, para(phone, sizeHeadline, fg, true, fyne.TextAlignLeading))
+	}
+	if feverHint {
+		// A skin reading is a screen: a medical thermometer confirms it (IEC 80601-2-59).
+		lines = append(lines, para(u.t("fever.clinical_hint"), sizeSmall, fg, false, fyne.TextAlignLeading))
+	}
+	u.timeLeft = newTimeBar(fg)
+	u.refreshTime()
+	done := atLeast(button(u.t("decision.done"), false, u.flow.Done), 1.5*TouchSize, TouchSize)
+	side := container.NewVBox(icon(res, 130), container.NewHBox(u.langButton()), done)
+	if u.portrait() { // the buttons beside the icon: the words need the height
+		side = container.NewBorder(nil, nil, icon(res, 130), container.NewVBox(u.langButton(), done))
+	}
+	return container.NewBorder(nil, u.timeLeft.c, nil, nil, newSplit(0.22, side, container.NewVBox(lines...)))
 }
 
 // reasonText says why, in plain words.
@@ -248,9 +291,12 @@ func (u *UI) nextText(out *kiosk.Outcome) string {
 
 // temp formats °C with one decimal, with the decimal comma Lithuanian,
 // Polish and Russian readers expect.
-func (u *UI) temp(c float64) string {
+func (u *UI) temp(c float64) string { return u.tempIn(u.st.Lang, c) }
+
+// tempIn formats °C for lang (the guard's screens use the kiosk's language).
+func (u *UI) tempIn(lang kiosk.Lang, c float64) string {
 	s := fmt.Sprintf("%.1f", c)
-	if u.st.Lang != "en" {
+	if lang != "en" {
 		s = strings.Replace(s, ".", ",", 1)
 	}
 	return s

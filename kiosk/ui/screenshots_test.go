@@ -4,6 +4,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/thermogate/thermogate/kiosk"
@@ -12,6 +13,8 @@ import (
 // TestScreenshots renders every screen in every language on both panels
 // into $THERMOGATE_SCREENSHOTS as <screen>-<lang>-<width>x<height>.png.
 // `make screenshots` runs it; without the variable it is skipped.
+// $THERMOGATE_SCREENSHOTS_ONLY, if set, renders only the scenarios whose
+// names start with it (a quick look while working on one screen).
 func TestScreenshots(t *testing.T) {
 	dir := os.Getenv("THERMOGATE_SCREENSHOTS")
 	if dir == "" {
@@ -23,6 +26,9 @@ func TestScreenshots(t *testing.T) {
 	for _, p := range panels {
 		for _, lang := range kiosk.Languages {
 			for _, sc := range scenarios {
+				if only := os.Getenv("THERMOGATE_SCREENSHOTS_ONLY"); only != "" && !strings.HasPrefix(sc.name, only) {
+					continue
+				}
 				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
 				sc.run(h)
 				img := h.win.Canvas().Capture()

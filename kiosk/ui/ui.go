@@ -44,6 +44,7 @@ type UI struct {
 	code     []rune // the code field: keypad taps and scanner keystrokes
 	letters  bool   // the keypad shows letters
 	full     bool   // a keypad tap was refused: the code is at its maximum
+	kept     bool   // the field holds a refused code, kept to correct; a scan replaces it
 	langOpen bool   // the language chooser is shown
 
 	// The guard's input.
@@ -52,9 +53,11 @@ type UI struct {
 	checking  bool
 	page      string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
 	clinical  []rune
+	confirm   *guardAction // on page "confirm": the decision waiting for Confirm
 	guardErr  string
 
 	progress  *widget.ProgressBar
+	timeLeft  *timeBar // on a decision: how long it stays
 	countdown *widget.RichText
 }
 
@@ -141,14 +144,17 @@ func (u *UI) render(st kiosk.State) {
 	if st.Screen != prev.Screen && !guardScreen(st.Screen) && !guardScreen(prev.Screen) {
 		// A new screen for the visitor: what was typed belongs to whoever
 		// typed it, not to the next person at the kiosk.
-		u.code, u.letters, u.full = u.code[:0], false, false
+		u.code, u.letters, u.full, u.kept = u.code[:0], false, false, false
+	}
+	if st.Screen == kiosk.Code && st.Typed != "" && len(u.code) == 0 {
+		u.code, u.kept = []rune(st.Typed), true // a refused code, to correct
 	}
 	if !guardScreen(st.Screen) {
-		u.guardName, u.pin, u.page, u.clinical, u.guardErr = "", nil, "", nil, ""
+		u.guardName, u.pin, u.page, u.clinical, u.confirm, u.guardErr = "", nil, "", nil, nil, ""
 	}
 	u.checking = false // a PIN submitted: the flow's state says from now on whether it is checked
 	if st.Notice == kiosk.NoticeError && st.Seq != prev.Seq && guardScreen(st.Screen) {
-		u.guardErr = u.tg("guard.error", "error", st.Detail)
+		u.guardErr = u.guardErrorText(st.Detail)
 	}
 	u.rebuild()
 }
@@ -162,13 +168,20 @@ func sameScreen(a, b kiosk.State) bool {
 	return a.Screen == b.Screen && a.Progress.Present == b.Progress.Present && a.Lang == b.Lang && a.Code == b.Code && a.Notice == b.Notice &&
 		a.Detail == b.Detail && a.Attempt == b.Attempt && a.Retest == b.Retest && a.Until.Equal(b.Until) && a.Outcome == b.Outcome &&
 		a.OutOfService == b.OutOfService && a.Guard == b.Guard && a.HasVisitor == b.HasVisitor && a.Checking == b.Checking &&
-		slices.Equal(a.Guards, b.Guards) && a.GuardsErr == b.GuardsErr
+		slices.Equal(a.Guards, b.Guards) && a.GuardsErr == b.GuardsErr && a.TriesLeft == b.TriesLeft &&
+		slices.EqualFunc(a.Visitors, b.Visitors, sameVisitor)
+}
+
+func sameVisitor(a, b kiosk.GuardVisitor) bool {
+	return a.Code == b.Code && a.OnScreen == b.OnScreen && a.Decision == b.Decision && a.Reason == b.Reason &&
+		a.Minutes == b.Minutes && a.Replaces == b.Replaces && (a.Shown == nil) == (b.Shown == nil) &&
+		(a.Shown == nil || *a.Shown == *b.Shown) && (a.Guard == nil) == (b.Guard == nil)
 }
 
 // rebuild builds the current screen from u.st and the local input.
 func (u *UI) rebuild() {
 	u.built = u.st
-	u.progress, u.countdown = nil, nil
+	u.progress, u.countdown, u.timeLeft = nil, nil, nil
 	var screen fyne.CanvasObject
 	switch {
 	case u.langOpen:
@@ -222,6 +235,15 @@ func (u *UI) background() color.Color {
 
 // refreshTime updates the countdowns.
 func (u *UI) refreshTime() {
+	if u.timeLeft != nil && u.st.Outcome != nil {
+		total := u.st.Kiosk.DecisionTime
+		if u.st.Outcome.Decision != kiosk.Admit {
+			total = u.st.Kiosk.DenyTime
+		}
+		if total > 0 {
+			u.timeLeft.set(max(0, min(1, float64(u.st.Until.Sub(u.opts.Clock.Now()))/float64(total))))
+		}
+	}
 	if u.countdown == nil {
 		return
 	}
@@ -239,6 +261,9 @@ func (u *UI) typedRune(r rune) {
 	case kiosk.Idle, kiosk.Code, kiosk.Decided:
 	default:
 		return // the guard's PIN and the visitor's answers never come from the keyboard
+	}
+	if u.kept {
+		u.code, u.kept = u.code[:0], false // a new scan, not a correction
 	}
 	if len(u.code) >= 4*kiosk.MaxCodeLen {
 		return // a stuck key: the flow will refuse the code as too long
@@ -264,9 +289,8 @@ func (u *UI) typedKey(ev *fyne.KeyEvent) {
 // submitCode hands the field to the flow, which judges it.
 func (u *UI) submitCode() {
 	raw := string(u.code)
-	u.code = u.code[:0]
-	u.full = false
-	_ = u.flow.EnterCode(raw) // the flow shows what follows, a refusal too
+	u.full, u.kept = false, true // kept until the flow moves on: a refused code is corrected, not typed again
+	_ = u.flow.EnterCode(raw)    // the flow shows what follows, a refusal too
 }
 
 // keyTap is a keypad key: letters and digits only, at most MaxCodeLen.
@@ -277,7 +301,7 @@ func (u *UI) keyTap(r rune) {
 		return
 	}
 	u.code = append(u.code, r)
-	u.full = false
+	u.full, u.kept = false, false
 	u.flow.Touch()
 	u.rebuild()
 }
@@ -287,7 +311,7 @@ func (u *UI) deleteRune() {
 		return
 	}
 	u.code = u.code[:len(u.code)-1]
-	u.full = false
+	u.full, u.kept = false, false
 	u.flow.Touch()
 	u.rebuild()
 }

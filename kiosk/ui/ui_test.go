@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
@@ -38,7 +39,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		keys = append(keys, "decision."+string(d))
 	}
 	for _, n := range []string{kiosk.NoticeCodeFormat, kiosk.NoticeNoForehead, kiosk.NoticeUnstable, kiosk.NoticeTooCold,
-		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked} {
+		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked, kiosk.NoticeNotFound, kiosk.NoticeConfirmYes} {
 		keys = append(keys, "notice."+n)
 	}
 	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt} {
@@ -49,6 +50,12 @@ func TestCatalogIsComplete(t *testing.T) {
 	}
 	for _, s := range []string{"left", "right", "top", "bottom"} {
 		keys = append(keys, "measure.where."+s)
+	}
+	for _, r := range kiosk.Reasons { // the guard's list of visitors
+		keys = append(keys, "guard.why."+string(r))
+	}
+	for _, d := range kiosk.Decisions {
+		keys = append(keys, "guard.decided."+string(d))
 	}
 	for _, k := range keys {
 		if !cat.Has(k) {
@@ -84,16 +91,16 @@ func TestVisitByTapping(t *testing.T) {
 
 func TestDecisionsInPlainWords(t *testing.T) {
 	tests := map[string][]string{
-		"decision-deny-fever":        {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664"},
-		"decision-deny-symptoms":     {"No entry", "symptoms", "Call 1664"},
-		"decision-deny-unknown_code": {"No entry", "did not find", "call 1664 to book"},
-		"decision-deny-too_early":    {"No entry", "too early", "come back at 10:45"},
-		"decision-deny-too_late":     {"No entry", "has passed"},
-		"decision-deny-not_today":    {"No entry", "another day"},
-		"decision-deny-already_used": {"No entry", "already been used"},
-		"decision-deny-cancelled":    {"No entry", "cancelled"},
-		"decision-refer-no_reading":  {"Please see the guard", "could not measure"},
-		"decision-admit-guard":       {"Please enter", "guard has decided"},
+		"decision-deny-fever":         {"No entry", "37.8 °C", "above 37.3 °C", "Call 1664", "ask the guard to check with a medical thermometer"},
+		"decision-deny-symptoms":      {"No entry", "symptoms", "Call 1664"},
+		"decision-refer-unknown_code": {"Please see the guard", "did not find", "call 1664"},
+		"decision-deny-too_early":     {"No entry", "too early", "come back at 10:45"},
+		"decision-deny-too_late":      {"No entry", "has passed"},
+		"decision-deny-not_today":     {"No entry", "another day"},
+		"decision-deny-already_used":  {"No entry", "already been used"},
+		"decision-deny-cancelled":     {"No entry", "cancelled"},
+		"decision-refer-no_reading":   {"Please see the guard", "could not measure"},
+		"decision-admit-guard":        {"Please enter", "guard has decided"},
 	}
 	for _, sc := range scenarios {
 		want, ok := tests[sc.name]
@@ -128,6 +135,15 @@ func TestScannerOnAnyVisitorScreen(t *testing.T) {
 	h.scan("ab-12 cd") // on Idle, as printed on the booking slip
 	h.want(kiosk.Symptoms)
 	h.tap("Yes")
+	h.want(kiosk.Symptoms) // a Yes asks to confirm
+	h.mustShow("“Yes” means no entry today.")
+	if len(h.store.Screenings()) != 0 {
+		t.Fatal("a Yes was stored before it was confirmed")
+	}
+	h.tap("Change answer")
+	h.mustShow("Do you have a cough")
+	h.tap("Yes")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.store.PutBooking(storage.Booking{Code: "4711", Start: t0, Status: storage.StatusActive})
 	h.scan("4711") // the next visitor scans while the decision is still shown
@@ -144,7 +160,25 @@ func TestGarbledScanRefusedOnTheSpot(t *testing.T) {
 	if n := len(h.store.Screenings()); n != 0 {
 		t.Fatalf("%d screenings stored for a garbled scan", n)
 	}
-	h.typeKeys("AB12CD") // the field was cleared: the visitor can start over
+	h.mustShow("AB<SCRIPT>12") // kept, to see what went wrong
+	h.scan("AB12CD")           // a new scan replaces it
+	h.want(kiosk.Symptoms)
+}
+
+// A typo in the code is corrected, not refused: amber, the code kept, and
+// only the third unknown code in a row is stored and sends to the guard.
+func TestUnknownCodeIsCorrected(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	h.tap("Start")
+	h.typeKeys("AB12CE")
+	h.tap("OK")
+	h.want(kiosk.Code)
+	h.mustShow("Code not found — check it and try again.", "AB12CE")
+	if n := len(h.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored for a typo", n)
+	}
+	h.ui.deleteRune()
+	h.typeKeys("D")
 	h.tap("OK")
 	h.want(kiosk.Symptoms)
 }
@@ -190,7 +224,7 @@ func TestRetestCountdown(t *testing.T) {
 	h := newHarness(t, landscape, english)
 	toRetest(h)
 	h.want(kiosk.Retest)
-	h.mustShow("Let us measure once more", "Next measurement in 10 s")
+	h.mustShow("Let's measure again", "Next measurement in 10 s", "medical thermometer")
 	h.clk.Advance(3 * time.Second)
 	h.ui.refreshTime()
 	h.mustShow("Next measurement in 7 s")
@@ -200,6 +234,7 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 	h := newHarness(t, landscape, english)
 	h.EnterCode("AB12CD")
 	h.tap("Yes")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.longPress(time.Second) // a short touch in the corner does nothing
 	h.want(kiosk.Decided)
@@ -216,20 +251,27 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 	h.mustShow("● ● ● ●")
 	h.tap("OK")
 	h.want(kiosk.GuardPIN)
-	h.mustShow("Wrong PIN.")
+	h.mustShow("Wrong PIN. Tries left: 4.")
 	for _, r := range "4826" {
 		h.tap(string(r))
 	}
 	h.tap("OK")
 	h.want(kiosk.GuardMenu)
-	h.mustShow("Guard: Ona", "Visitor with code AB12CD")
+	h.mustShow("Guard: Ona", "AB12CD · symptoms · 0 min ago")
+	if !h.disabled("Admit visitor") || !h.disabled("Deny visitor") {
+		t.Fatal("Admit or Deny offered before the guard picked a visitor")
+	}
+	h.tapRow("AB12CD")
 	h.tap("Admit visitor")
-	h.tap("Clinical reading normal")
+	h.tap("Booking confirmed")
+	h.want(kiosk.GuardMenu)
+	h.mustShow("Admit AB12CD (symptoms) — reason: Booking confirmed?")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.mustShow("Please enter", "The guard has decided")
 	recs := h.store.Screenings()
 	last := recs[len(recs)-1]
-	if last.Decision != string(kiosk.Admit) || last.Guard != "Ona" || last.OverrideReason != "clinical_normal" {
+	if last.Decision != string(kiosk.Admit) || last.Guard != "Ona" || last.OverrideReason != "booking_confirmed" || last.Code != "AB12CD" {
 		t.Fatalf("override stored as %+v", last)
 	}
 	var acts []string
@@ -244,9 +286,9 @@ func TestGuardOverrideWithWrongThenRightPIN(t *testing.T) {
 func TestGuardClinicalAndService(t *testing.T) {
 	h := newHarness(t, landscape, english)
 	loggedIn(h)
-	h.mustShow("No visitor at the kiosk")
-	if h.shows("Admit visitor") {
-		t.Fatal("admit offered with no visitor")
+	h.mustShow("Nobody was referred or denied in the last 10 minutes.")
+	if !h.disabled("Admit visitor") || !h.disabled("Deny visitor") {
+		t.Fatal("Admit or Deny offered with no visitor")
 	}
 	h.tap("Clinical reading")
 	for _, r := range "45" {
@@ -256,10 +298,12 @@ func TestGuardClinicalAndService(t *testing.T) {
 	h.mustShow("Not saved")
 	h.tap("Back")
 	h.tap("Clinical reading")
-	for _, r := range "37.9" {
+	for _, r := range "379" { // the separator comes by itself
 		h.tap(string(r))
 	}
 	h.tap("Save")
+	h.mustShow("Save the clinical reading 37.9 °C for a visitor without a booking?")
+	h.tap("Confirm")
 	h.want(kiosk.Decided)
 	h.mustShow("No entry", "37.9 °C")
 	loggedIn(h)
@@ -269,6 +313,39 @@ func TestGuardClinicalAndService(t *testing.T) {
 	loggedIn(h)
 	h.tap("Back in service")
 	h.want(kiosk.Idle)
+}
+
+// On a Lithuanian kiosk the clinical entry writes 37,8, puts the comma in
+// by itself and says what is wrong in Lithuanian.
+func TestClinicalEntryInTheGuardsLanguage(t *testing.T) {
+	h := newHarness(t, landscape, nil)
+	loggedIn(h)
+	h.tap(h.tr("guard.clinical"))
+	h.mustShow("__,_ °C", "34,0 iki 43,0 °C")
+	for _, r := range "378" {
+		h.tap(string(r))
+	}
+	h.mustShow("37,8 °C")
+	if h.shows("37.8") {
+		t.Fatal("a decimal point on a Lithuanian kiosk")
+	}
+	for range 2 { // back to "3": the comma goes with its digit
+		for _, p := range h.objects() {
+			if b, ok := p.obj.(*widget.Button); ok && b.Icon == iconBackspace {
+				test.Tap(b)
+				break
+			}
+		}
+	}
+	h.mustShow("3 °C")
+	h.tap("0")
+	h.tap("0") // 30,0: below the range
+	h.mustShow("30,0 °C")
+	h.tap(h.tr("guard.save"))
+	h.mustShow("Neišsaugota: Įveskite reikšmę nuo 34,0 iki 43,0 °C.")
+	if h.shows("want") || h.shows("clinical reading") {
+		t.Fatalf("an English error on a Lithuanian kiosk: %q", h.texts())
+	}
 }
 
 func TestLanguageSwitching(t *testing.T) {
@@ -281,17 +358,24 @@ func TestLanguageSwitching(t *testing.T) {
 	h.tap("PL")
 	h.tap("Русский")
 	h.mustShow(h.ui.cat.T("ru", "code.title"))
-	// A booking's language switches the screens after its code.
+	// A booking's language does not override the visitor's own choice.
 	h.store.PutBooking(storage.Booking{Code: "PL2024", Start: t0, Status: storage.StatusActive, Lang: "pl"})
 	h.typeKeys("PL2024")
 	h.tap("OK")
-	h.mustShow(h.ui.cat.T("pl", "symptoms.question"))
-	h.tap(h.ui.cat.T("pl", "symptoms.yes"))
-	h.mustShow(h.ui.cat.T("pl", "decision.deny"))
+	h.mustShow(h.ui.cat.T("ru", "symptoms.question"))
+	h.tap(h.ui.cat.T("ru", "symptoms.yes"))
+	h.tap(h.ui.cat.T("ru", "symptoms.confirm_yes"))
+	h.mustShow(h.ui.cat.T("ru", "decision.deny"))
 	h.clk.Advance(time.Minute)
 	h.Tick()
 	h.want(kiosk.Idle)
 	h.mustShow(h.ui.cat.T("lt", "idle.title")) // back to the default language
+	// A visitor who chose nothing gets the booking's language.
+	h.store.PutBooking(storage.Booking{Code: "PL2025", Start: t0, Status: storage.StatusActive, Lang: "pl"})
+	h.tap(h.tr("idle.start"))
+	h.typeKeys("PL2025")
+	h.tap(h.tr("code.ok"))
+	h.mustShow(h.ui.cat.T("pl", "symptoms.question"))
 }
 
 func TestTemperaturesUseTheLanguagesDecimalMark(t *testing.T) {
