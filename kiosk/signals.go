@@ -93,7 +93,10 @@ type Outputs interface {
 func (f *Flow) SetOutputs(o Outputs) {
 	f.out = o
 	if o != nil {
-		f.exec(context.Background(), ServiceLamp{On: outOfService(f.m)})
+		// The service lamp needs no context: only the door's pulse waits.
+		if err := o.OutOfService(outOfService(f.m)); err != nil {
+			f.log.Warn("output failed; the screening is not affected", "output", "service lamp", "err", err)
+		}
 		st := f.withSettings(f.published)
 		locked(&f.pubMu, func() { f.view = st })
 	}
