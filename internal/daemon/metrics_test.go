@@ -5,7 +5,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"runtime"
 	"strconv"
@@ -15,6 +14,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/internal/promtooltest"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
@@ -35,18 +35,7 @@ func freeAddr(t *testing.T) string {
 }
 
 // promtool finds Prometheus's promtool; in CI a missing one fails the test.
-func promtool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("promtool not found but CI=%q: the Debian package prometheus must be installed (scripts/deps.sh)", os.Getenv("CI"))
-	}
-	t.Skip("promtool not found: apt-get install prometheus (Debian's package provides promtool) to run this check")
-	return ""
-}
+func promtool(t *testing.T) string { return promtooltest.Path(t) }
 
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()

@@ -5,13 +5,13 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/thermogate/thermogate/internal/metrics"
+	"github.com/thermogate/thermogate/internal/promtooltest"
 )
 
 func TestConfigValidate(t *testing.T) {
@@ -138,21 +138,8 @@ func freePort(t *testing.T) string {
 	return port
 }
 
-// promtool returns promtool's path. Without it the test is skipped with a
-// message saying how to get it, except in CI (CI set), where it fails: CI
-// installs it through `make deps`.
-func promtool(t *testing.T) string {
-	t.Helper()
-	p, err := exec.LookPath("promtool")
-	if err == nil {
-		return p
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatalf("promtool not found but CI=%q: the Debian package prometheus must be installed (scripts/deps.sh)", os.Getenv("CI"))
-	}
-	t.Skip("promtool not found: apt-get install prometheus (Debian's package provides promtool) to run this check")
-	return ""
-}
+// promtool finds Prometheus's promtool; in CI a missing one fails the test.
+func promtool(t *testing.T) string { return promtooltest.Path(t) }
 
 // TestPromtoolCheckMetrics lints a real scrape of the handler, with every
 // metric populated, fleet included, the way Prometheus's own linter sees it.
