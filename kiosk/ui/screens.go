@@ -225,14 +225,22 @@ func (u *UI) measureScreen() fyne.CanvasObject {
 		para(u.t("measure.instruction")+" "+u.t("measure.where."+u.opts.SensorSide), sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
 		para(status, sizeBody, statusCol, statusCol == theme.ColorNameError, fyne.TextAlignLeading),
 	)
+	// One row under the bar: the seconds left of the attempt, the attempt.
+	var left, count fyne.CanvasObject
 	if !u.st.Progress.Present && !u.st.AttemptFrom.IsZero() && u.st.Kiosk.AttemptTime > 0 {
 		// Each attempt waits so long for a forehead: the visitor sees it run.
 		u.attemptLeft = para("", sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)
-		lines.Add(u.attemptLeft)
+		u.attemptLeft.Wrapping = fyne.TextWrapOff
+		left = u.attemptLeft
+	}
+	if attempt != "" {
+		rt := para(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignTrailing)
+		rt.Wrapping = fyne.TextWrapOff
+		count = container.NewCenter(rt)
 	}
 	lines.Add(atLeast(u.progress, 0, 36))
-	if attempt != "" {
-		lines.Add(para(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignLeading))
+	if left != nil || count != nil {
+		lines.Add(container.NewBorder(nil, nil, left, count))
 	}
 	return u.frame(u.t("measure.title"), newSplit(0.28, u.measureGuide(), lines), true)
 }
