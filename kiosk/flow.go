@@ -112,6 +112,9 @@ func New(cfg Config, store Store, sampler *sensor.Sampler, clk clock.Clock, log 
 
 func (f *Flow) withSettings(st State) State {
 	st.Kiosk = f.cfg.settings()
+	if f.sampler != nil {
+		st.Kiosk.AttemptTime = f.sampler.Opts().WaitTimeout
+	}
 	if f.out != nil {
 		if err := f.out.Health(); err != nil {
 			st.Signals = err.Error()

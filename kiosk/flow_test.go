@@ -197,7 +197,6 @@ func TestBookingReasonsAreStoredDenials(t *testing.T) {
 		at     time.Duration
 		reason Reason
 	}{
-		{"too early", nil, -16 * time.Minute, ReasonTooEarly},
 		{"too late", nil, 16 * time.Minute, ReasonTooLate},
 		{"not today", func(b *storage.Booking) { b.Start = b.Start.AddDate(0, 0, -1) }, 0, ReasonNotToday},
 		{"cancelled", func(b *storage.Booking) { b.Status = storage.StatusCancelled }, 0, ReasonCancelled},
@@ -512,5 +511,30 @@ func TestNoForeheadAndUnstable(t *testing.T) {
 	r.measureWith(35.51)
 	if st := r.want(Measure); st.Notice != NoticeUnstable {
 		t.Fatalf("notice %q", st.Notice)
+	}
+}
+
+// A visitor a minute before their window on the real store: nothing is stored
+// while they wait, the check goes on by itself when the window opens, and
+// the screening that follows is the only record.
+func TestEarlyVisitorWaitsWithNothingStored(t *testing.T) {
+	r := newRig(t, nil)
+	opens := t0.Add(time.Minute) // the virtual clock only goes forward, slots are whole minutes: the booking moves
+	r.store.PutBooking(storage.Booking{Code: "AB12CD", Start: opens.Add(15 * time.Minute), Minutes: 15, Status: storage.StatusActive})
+	r.EnterCode("AB12CD")
+	st := r.want(Early)
+	if !st.Waiting() || !st.Opens.Equal(opens) || !st.Slot.Equal(opens.Add(15*time.Minute)) {
+		t.Fatalf("early state %+v", st)
+	}
+	if n := len(r.store.Screenings()); n != 0 {
+		t.Fatalf("%d screenings stored for coming early", n)
+	}
+	r.clk.Set(opens)
+	r.Tick()
+	r.want(Symptoms)
+	r.AnswerSymptoms(false)
+	r.measureWith(35.51)
+	if rec := r.last(); rec.Decision != string(Admit) || len(r.store.Screenings()) != 1 || !rec.BookingUsed {
+		t.Fatalf("stored %+v", r.store.Screenings())
 	}
 }

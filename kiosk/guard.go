@@ -246,6 +246,10 @@ func (s *stepper) closeGuard() {
 		}
 	case Measure:
 		r.Progress, r.Until = sensor.Progress{}, time.Time{}
+	case Early:
+		if !r.Waiting() {
+			r.Until = s.at.Add(cfg.DenyTime)
+		}
 	}
 	s.m.view = r
 	s.abandonMeasure()

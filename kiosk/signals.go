@@ -46,10 +46,11 @@ const (
 	CueForehead     Cue = "forehead"      // hold your forehead to the sensor
 	CueHoldStill    Cue = "hold_still"    // hold still
 	CueMeasureAgain Cue = "measure_again" // let us measure once more
+	CueEarly        Cue = "early"         // the booking's check opens later: see the time on screen
 )
 
 // Cues lists every cue, for the outputs to check they can play each.
-var Cues = []Cue{CueCode, CueReading, CueStart, CueForehead, CueHoldStill, CueMeasureAgain}
+var Cues = []Cue{CueCode, CueReading, CueStart, CueForehead, CueHoldStill, CueMeasureAgain, CueEarly}
 
 // String shows the sound as its cues and decision, e.g. "[tone.reading admit/ok]".
 func (s Sound) String() string {
@@ -198,6 +199,8 @@ func signals(prev, next machine, ev Event) (effs []Effect) {
 	}
 
 	switch {
+	case nv.Screen == Early && pv.Screen != Early:
+		play(CueEarly) // no decision: nothing is stored for coming early
 	case nv.Screen == Retest && pv.Screen != Retest:
 		play(CueReading, CueMeasureAgain) // a reading was taken; a second one decides
 	case nv.Screen == Measure && (pv.Screen != Measure || nv.Attempt != pv.Attempt):

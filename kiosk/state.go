@@ -22,9 +22,12 @@ const (
 	GuardPIN
 	GuardMenu
 	OutOfService
+	// Early: the booking's window has not opened yet. Nothing is stored:
+	// the kiosk waits for the window (see EarlyWait) or tells the time.
+	Early
 )
 
-var screenNames = [...]string{"idle", "code", "symptoms", "measure", "retest", "decision", "guard-pin", "guard-menu", "out-of-service"}
+var screenNames = [...]string{"idle", "code", "symptoms", "measure", "retest", "decision", "guard-pin", "guard-menu", "out-of-service", "early"}
 
 // String returns the screen's name, e.g. "guard-pin".
 func (s Screen) String() string {
@@ -101,31 +104,38 @@ type Outcome struct {
 
 // State is everything a screen shows. Observers get a copy on every change.
 type State struct {
-	Seq          uint64 // increases with every published state
-	Screen       Screen
-	Lang         Lang            // language of the visitor's screens
-	Code         string          // the visitor's normalised code
-	Typed        string          // on Code after a refused code: what was typed, kept for correcting
-	Service      string          // the booking's service, if any
-	Slot         time.Time       // the booking's slot start, if any
-	Notice       string          // Notice…, or ""
-	Detail       string          // with NoticeError: what went wrong, in words
-	Attempt      int             // measurement attempt, from 1
-	Retest       bool            // this measurement is the retest
-	Progress     sensor.Progress // latest progress of the measurement
-	Until        time.Time       // when the screen times out, a countdown ends or a lockout lifts
-	Outcome      *Outcome        // on Decided (and OutOfService after a failed store)
-	OutOfService string          // OOS…, when Screen is OutOfService
-	Guard        string          // the guard logged in, on GuardMenu
-	HasVisitor   bool            // on GuardMenu: a visitor is picked (Code) that the guard can admit or deny
-	Visitors     []GuardVisitor  // on GuardMenu: whom the guard can act for, newest first
-	TriesLeft    int             // on GuardPIN: wrong PINs left before PIN entry locks
-	Resume       Screen          // on the guard screens: where closing returns to
-	Checking     bool            // on GuardPIN: a PIN is being checked
-	Guards       []string        // on GuardPIN: the guards' names, once read
-	GuardsErr    string          // on GuardPIN: why the names could not be read
-	Kiosk        Settings        // what the screens show of the configuration
-	Signals      string          // what fails of the speaker, the door and the lamps, for the guard; "" while all work
+	Seq      uint64 // increases with every published state
+	Screen   Screen
+	Lang     Lang            // language of the visitor's screens
+	Code     string          // the visitor's normalised code
+	Typed    string          // on Code after a refused code: what was typed, kept for correcting
+	Service  string          // the booking's service, if any
+	Slot     time.Time       // the booking's slot start, if any
+	Notice   string          // Notice…, or ""
+	Detail   string          // with NoticeError: what went wrong, in words
+	Attempt  int             // measurement attempt, from 1
+	Retest   bool            // this measurement is the retest
+	Progress sensor.Progress // latest progress of the measurement
+	Until    time.Time       // when the screen times out, a countdown ends or a lockout lifts
+	// Opens is, on Early, when the booking's window opens. Until equals it
+	// while the kiosk waits to go on by itself (Waiting); otherwise Until is
+	// when the screen returns to Idle.
+	Opens time.Time
+	// AttemptFrom is, on Measure, when this attempt's measurement started:
+	// the visitor has Settings.AttemptTime from it to bring their forehead.
+	AttemptFrom  time.Time
+	Outcome      *Outcome       // on Decided (and OutOfService after a failed store)
+	OutOfService string         // OOS…, when Screen is OutOfService
+	Guard        string         // the guard logged in, on GuardMenu
+	HasVisitor   bool           // on GuardMenu: a visitor is picked (Code) that the guard can admit or deny
+	Visitors     []GuardVisitor // on GuardMenu: whom the guard can act for, newest first
+	TriesLeft    int            // on GuardPIN: wrong PINs left before PIN entry locks
+	Resume       Screen         // on the guard screens: where closing returns to
+	Checking     bool           // on GuardPIN: a PIN is being checked
+	Guards       []string       // on GuardPIN: the guards' names, once read
+	GuardsErr    string         // on GuardPIN: why the names could not be read
+	Kiosk        Settings       // what the screens show of the configuration
+	Signals      string         // what fails of the speaker, the door and the lamps, for the guard; "" while all work
 }
 
 // GuardVisitor is a visitor the guard menu lists: one referred or denied
@@ -154,4 +164,11 @@ type Settings struct {
 	BookingPhone string         // the office's booking number, for "call … to book"
 	DecisionTime time.Duration  // how long an admit stays on screen, for the countdown bar
 	DenyTime     time.Duration  // how long a denial or referral stays
+	AttemptTime  time.Duration  // how long one measurement waits for a forehead (the sampler's WaitTimeout); 0 unknown
+}
+
+// Waiting reports whether, on Early, the kiosk waits for the booking's
+// window to open and then goes on by itself.
+func (s State) Waiting() bool {
+	return s.Screen == Early && !s.Opens.IsZero() && s.Until.Equal(s.Opens)
 }

@@ -42,6 +42,13 @@ type pending struct {
 // the earlier ones are typos to correct, the last sends them to the guard.
 const MaxUnknownCodes = 3
 
+// EarlyWait is how long before a booking's window opens a visitor who
+// comes too early waits at the kiosk: the Early screen counts down and the
+// check goes on by itself when the window opens. Earlier than that, the
+// screen tells the time to come back and returns to Idle after
+// Config.DenyTime. Nothing is stored either way: coming early is no refusal.
+const EarlyWait = 3 * time.Minute
+
 // GuardRecall is how long after their latest decision a referred or
 // denied visitor can still be admitted or denied by a guard: a visitor sent
 // to the guard may wait a while before the guard comes.
@@ -107,6 +114,7 @@ func step(m machine, at time.Time, ev Event) (machine, []Effect) {
 	// On Measure, a measurement runs.
 	if s.m.view.Screen == Measure && !s.m.measuring && s.m.busy == "" {
 		s.m.measuring = true
+		s.m.view.AttemptFrom = s.at
 		s.emit(MeasureForehead{ID: s.m.measure})
 	}
 	s.m.view.Checking = s.m.view.Screen == GuardPIN && s.m.pinChecking
@@ -214,11 +222,14 @@ func (s *stepper) apply(ev Event) {
 	case Audited:
 		s.audited(ev)
 	case Done:
-		if s.m.view.Screen != Decided {
+		switch s.m.view.Screen {
+		case Decided:
+			s.leaveDecision()
+		case Early:
+			s.toIdle()
+		default:
 			s.refuse(ErrNotNow)
-			return
 		}
-		s.leaveDecision()
 	case Tick:
 		s.tick()
 	case ProbeDue:
@@ -293,7 +304,7 @@ func (s *stepper) start() {
 // away from a retest is decided by the fever reading that asked for it.
 func (s *stepper) cancel() {
 	switch s.m.view.Screen {
-	case Code, Symptoms, Measure, Retest:
+	case Code, Symptoms, Measure, Retest, Early:
 	default:
 		s.refuse(ErrNotNow)
 		return
@@ -305,13 +316,14 @@ func (s *stepper) cancel() {
 	s.toIdle()
 }
 
-// enterCode takes a booking code on Idle, Code or Decided (the next visitor
-// may scan while the last decision is still shown). Input that cannot be a
+// enterCode takes a booking code on Idle, Code, Early or Decided (the next
+// visitor may scan while the last decision or an early one's time is still
+// shown). Input that cannot be a
 // code stays on Code with NoticeCodeFormat; nothing is stored for it. A
 // well-formed code is looked up.
 func (s *stepper) enterCode(raw string) {
 	switch s.m.view.Screen {
-	case Idle, Code, Decided:
+	case Idle, Code, Decided, Early:
 	default:
 		s.refuse(ErrNotNow)
 		return
@@ -380,7 +392,9 @@ func (s *stepper) bookingFound(ev BookingFound) {
 		if l := Lang(bk.Lang); slices.Contains(Languages, l) && !s.m.langChosen {
 			s.m.view.Lang = l // the visitor's own choice comes first
 		}
-		if reason := s.m.cfg.Booking.CheckBooking(bk, s.at, s.m.cfg.Location); reason != ReasonOK {
+		if reason := s.m.cfg.Booking.CheckBooking(bk, s.at, s.m.cfg.Location); reason == ReasonTooEarly {
+			s.early()
+		} else if reason != ReasonOK {
 			s.decide(Deny, reason, nil, decideOpts{})
 		} else if s.m.cfg.Rule.Symptoms {
 			s.show(Symptoms)
@@ -388,6 +402,22 @@ func (s *stepper) bookingFound(ev BookingFound) {
 		} else {
 			s.startMeasure(false, "")
 		}
+	}
+}
+
+// early shows Early for a booking whose window has not opened: nothing is
+// stored. Within EarlyWait of the opening the screen counts down and the
+// booking is looked up again when it opens (it may have been cancelled
+// meanwhile); further away it tells the time and returns to Idle after
+// DenyTime, as long as a denial would have stayed.
+func (s *stepper) early() {
+	s.show(Early)
+	opens := s.m.v.booking.Start.Add(-time.Duration(s.m.cfg.Booking.EarlyMin) * time.Minute)
+	s.m.view.Opens = opens
+	if opens.Sub(s.at) <= EarlyWait {
+		s.m.view.Until = opens
+	} else {
+		s.m.view.Until = s.at.Add(s.m.cfg.DenyTime)
 	}
 }
 
@@ -625,7 +655,8 @@ func typed(raw string) string {
 func round2(c float64) float64 { return math.Round(c*100) / 100 }
 
 // tick applies the timeouts that are due: an abandoned code or symptoms
-// screen returns to Idle, a retest pause ends in the retest, a decision
+// screen returns to Idle, a retest pause ends in the retest, an early
+// visitor's wait ends in the check (or Idle), a decision
 // leaves the screen (for Idle, or out of service again if a guard decided
 // on an out-of-service kiosk), the guard screens close.
 func (s *stepper) tick() {
@@ -640,6 +671,15 @@ func (s *stepper) tick() {
 		s.leaveDecision()
 	case Retest:
 		s.startMeasure(true, "")
+	case Early:
+		if !s.m.view.Waiting() || !s.m.v.here {
+			s.toIdle()
+			return
+		}
+		// The window opens: the visitor, if still there, goes on; the
+		// booking is read again, as it may have changed while they waited.
+		s.m.busy = "lookup"
+		s.emit(LookupBooking{Code: s.m.v.code})
 	case GuardPIN:
 		if s.m.view.Notice == NoticeLocked {
 			s.m.view.Notice, s.m.view.Until = "", s.at.Add(s.m.cfg.GuardTimeout)

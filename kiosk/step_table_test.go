@@ -146,7 +146,7 @@ func TestStepTableBooking(t *testing.T) {
 	}{
 		{"on time", nil, 0, Symptoms, ""},
 		{"14 min early", nil, -14 * time.Minute, Symptoms, ""},
-		{"16 min early", nil, -16 * time.Minute, Decided, ReasonTooEarly},
+		{"16 min early", nil, -16 * time.Minute, Early, ""},
 		{"16 min late", nil, 16 * time.Minute, Decided, ReasonTooLate},
 		{"yesterday's", func(b *storage.Booking) error { b.Start = b.Start.AddDate(0, 0, -1); return nil }, 0, Decided, ReasonNotToday},
 		{"cancelled", func(b *storage.Booking) error { b.Status = storage.StatusCancelled; return nil }, 0, Decided, ReasonCancelled},
@@ -175,6 +175,13 @@ func TestStepTableBooking(t *testing.T) {
 				}
 				return
 			}
+			if tt.want == Early { // coming early is no refusal: see TestStepTableEarly
+				x.screen(Early)
+				if _, stored := effect[StoreScreening](x.effs); stored {
+					t.Fatalf("an early visitor was stored: %s", describe(x.effs))
+				}
+				return
+			}
 			if tt.want == Code { // a typo is no refusal: check it and try again, nothing stored
 				x.screen(Code)
 				if _, stored := effect[StoreScreening](x.effs); stored || x.m.view.Notice != NoticeNotFound || x.m.view.Typed != "AB12CD" {
@@ -185,6 +192,95 @@ func TestStepTableBooking(t *testing.T) {
 			x.stores(Deny, tt.reason)
 		})
 	}
+}
+
+// A visitor who comes before their booking's window is told when it opens;
+// nothing is stored. Within EarlyWait the kiosk waits and goes on by
+// itself, reading the booking again; further away it returns to Idle.
+func TestStepTableEarly(t *testing.T) {
+	opens := t0.Add(-15 * time.Minute) // EarlyMin 15
+	arrive := func(t *testing.T, before time.Duration) *tm {
+		t.Helper()
+		x := newTM(t, tableCfg())
+		x.at = opens.Add(-before)
+		x.toSymptoms(booking()).screen(Early)
+		if _, stored := effect[StoreScreening](x.effs); stored {
+			t.Fatalf("coming early was stored: %s", describe(x.effs))
+		}
+		if v := x.m.view; !v.Opens.Equal(opens) || v.Code != "AB12CD" || !v.Slot.Equal(t0) {
+			t.Fatalf("early view %+v: want the booking's code, slot and opening time", v)
+		}
+		if snd := need[Sound](x); len(snd.Cues) != 1 || snd.Cues[0] != CueEarly || snd.Decision != "" {
+			t.Fatalf("sound %v: want the early cue and no decision", snd)
+		}
+		return x
+	}
+	for _, before := range []time.Duration{time.Second, 33 * time.Second, EarlyWait} {
+		t.Run(fmt.Sprintf("%v before: waits and goes on", before), func(t *testing.T) {
+			x := arrive(t, before)
+			if !x.m.view.Waiting() || need[Timer](x).At != opens {
+				t.Fatalf("until %v, timer %s: want to wait for %v", x.m.view.Until, describe(x.effs), opens)
+			}
+			x.after(before - time.Millisecond).do(Tick{}).screen(Early)
+			if len(x.effs) != 0 {
+				t.Fatalf("a tick before the opening: %s", describe(x.effs))
+			}
+			x.after(time.Millisecond).do(Tick{})
+			if look := need[LookupBooking](x); look.Code != "AB12CD" {
+				t.Fatalf("at the opening looks up %q", look.Code)
+			}
+			x.do(BookingFound{Code: "AB12CD", Booking: booking()}).screen(Symptoms)
+			if snd := need[Sound](x); len(snd.Cues) != 1 || snd.Cues[0] != CueCode {
+				t.Fatalf("sound %v: want the code's tone, the check goes on", snd)
+			}
+		})
+	}
+	t.Run("cancelled while waiting: the denial is stored then", func(t *testing.T) {
+		x := arrive(t, time.Minute)
+		x.after(time.Minute).do(Tick{})
+		need[LookupBooking](x)
+		b := booking()
+		b.Status = storage.StatusCancelled
+		x.do(BookingFound{Code: "AB12CD", Booking: b})
+		x.stores(Deny, ReasonCancelled)
+	})
+	t.Run("further away: the time, then Idle; nothing stored", func(t *testing.T) {
+		x := arrive(t, EarlyWait+time.Second)
+		if x.m.view.Waiting() || !x.m.view.Until.Equal(x.at.Add(x.m.cfg.DenyTime)) {
+			t.Fatalf("until %v: want %v after", x.m.view.Until, x.m.cfg.DenyTime)
+		}
+		x.after(x.m.cfg.DenyTime).do(Tick{}).screen(Idle)
+		if _, looked := effect[LookupBooking](x.effs); looked {
+			t.Fatal("looked the booking up again though the window is not open")
+		}
+	})
+	for _, ev := range []Event{Cancel{}, Done{}} {
+		t.Run(fmt.Sprintf("%T leaves for Idle", ev), func(t *testing.T) {
+			x := arrive(t, time.Minute)
+			x.do(ev).screen(Idle)
+			if _, stored := effect[StoreScreening](x.effs); stored {
+				t.Fatal("stored")
+			}
+			x.after(time.Minute).do(Tick{}).screen(Idle) // the wait is over: nothing goes on by itself
+		})
+	}
+	t.Run("the next visitor scans while the time is shown", func(t *testing.T) {
+		x := arrive(t, time.Hour)
+		x.do(EnterCode{Raw: "4711"})
+		if look := need[LookupBooking](x); look.Code != "4711" {
+			t.Fatalf("looks up %q", look.Code)
+		}
+	})
+	t.Run("a guard in between: the wait goes on after", func(t *testing.T) {
+		x := arrive(t, time.Minute)
+		x.do(OpenGuard{}).screen(GuardPIN)
+		x.after(10 * time.Second).do(GuardClose{}).screen(Early)
+		if !x.m.view.Waiting() {
+			t.Fatalf("after the guard: until %v, want the opening %v", x.m.view.Until, opens)
+		}
+		x.after(50 * time.Second).do(Tick{})
+		need[LookupBooking](x)
+	})
 }
 
 func TestStepTableCodeFormat(t *testing.T) {

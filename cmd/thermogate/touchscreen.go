@@ -19,7 +19,7 @@ import (
 func runTouchscreen(ctx context.Context, d *daemon.Daemon, cfg config.Config, fullscreen bool, extra func(fyne.App)) error {
 	a := app.NewWithID("org.thermogate.kiosk")
 	w := a.NewWindow("thermogate")
-	u, err := ui.New(a, w, d.Flow(), ui.Options{SensorSide: cfg.UI.SensorSide})
+	u, err := ui.New(a, w, d.Flow(), ui.Options{SensorSide: cfg.UI.SensorSide, ShowTemperature: string(cfg.UI.ShowTemperature)})
 	if err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -92,6 +93,38 @@ type UI struct {
 	SensorSide   string        `toml:"sensor_side"`
 	BookingPhone string        `toml:"booking_phone"`
 	Fullscreen   bool          `toml:"fullscreen"`
+	// ShowTemperature is whether the result screen shows the visitor's
+	// temperature, which the whole queue can read.
+	ShowTemperature ShowTemperature `toml:"show_temperature"`
+}
+
+// ShowTemperature is ui.show_temperature: "true" (on every result,
+// smaller on an admit), "false" (never) or "deny_only" (on a denial only).
+// The file may say true and false without quotes.
+type ShowTemperature string
+
+// The values of ui.show_temperature.
+const (
+	ShowTemperatureAlways   ShowTemperature = "true"
+	ShowTemperatureNever    ShowTemperature = "false"
+	ShowTemperatureDenyOnly ShowTemperature = "deny_only"
+)
+
+// ShowTemperatures are the values ui.show_temperature takes.
+var ShowTemperatures = []ShowTemperature{ShowTemperatureAlways, ShowTemperatureNever, ShowTemperatureDenyOnly}
+
+// UnmarshalTOML takes a TOML boolean or string; validate judges the value,
+// so that a wrong one is reported with every other problem, by its key.
+func (s *ShowTemperature) UnmarshalTOML(v any) error {
+	switch v := v.(type) {
+	case bool:
+		*s = ShowTemperature(strconv.FormatBool(v))
+	case string:
+		*s = ShowTemperature(v)
+	default:
+		*s = ShowTemperature(fmt.Sprint(v))
+	}
+	return nil
 }
 
 // Sensor drivers.
@@ -116,7 +149,7 @@ func Default() Config {
 		Store:    Store{Path: "/var/lib/thermogate/thermogate.db"},
 		Export:   Export{Dir: "/var/lib/thermogate/export", Time: "02:00", RetentionDays: 30, Backups: 7},
 		UI: UI{Lang: k.Lang, InputTimeout: k.InputTimeout, DecisionTime: k.DecisionTime, DenyTime: k.DenyTime, GuardTimeout: k.GuardTimeout,
-			SensorSide: "right", BookingPhone: k.BookingPhone, Fullscreen: true},
+			SensorSide: "right", BookingPhone: k.BookingPhone, Fullscreen: true, ShowTemperature: ShowTemperatureAlways},
 		Metrics: metrics.Default(),
 		Sound:   sound.Default(),
 		GPIO:    door.Default(),
@@ -226,6 +259,9 @@ func (c *Config) validate() error {
 	}
 	if !slices.Contains(SensorSides, c.UI.SensorSide) {
 		bad("ui.sensor_side = %q: want one of %s", c.UI.SensorSide, strings.Join(SensorSides, ", "))
+	}
+	if !slices.Contains(ShowTemperatures, c.UI.ShowTemperature) {
+		bad("ui.show_temperature = %q: want true, false or \"deny_only\"", string(c.UI.ShowTemperature))
 	}
 	if err := c.Metrics.Validate(); err != nil {
 		errs = append(errs, err)

@@ -75,6 +75,9 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"[ui]\nlang = \"de\"\n", []string{"ui.lang"}},
 		{"[ui]\nsensor_side = \"behind\"\n", []string{"ui.sensor_side"}},
 		{"[ui]\nbooking_phone = \"call us\"\n", []string{"ui.booking_phone"}},
+		{"[ui]\nshow_temperature = \"deny\"\n", []string{`ui.show_temperature = "deny": want true, false or "deny_only"`}},
+		{"[ui]\nshow_temperature = 1\n", []string{`ui.show_temperature = "1"`}},
+		{"[ui]\nshow_temperature = \"True\"\n", []string{"ui.show_temperature"}},
 		{"[booking]\nlate_min = -5\n[rule]\nmax_attempts = 0\n", []string{"booking.late_min", "rule.max_attempts"}}, // all problems at once
 		{"kiosk_id = \"\"\n", []string{"kiosk_id"}},
 		{"[rule]\nplausible_min_c = nan\n", []string{"rule.plausible_min_c"}},
@@ -92,6 +95,28 @@ func TestErrorsNameTheKey(t *testing.T) {
 				t.Errorf("%q: error %q does not name %s", tt.toml, err, w)
 			}
 		}
+	}
+}
+
+// ui.show_temperature takes true and false as TOML booleans or strings,
+// and "deny_only".
+func TestShowTemperatureValues(t *testing.T) {
+	for lit, want := range map[string]ShowTemperature{
+		"true": ShowTemperatureAlways, `"true"`: ShowTemperatureAlways,
+		"false": ShowTemperatureNever, `"false"`: ShowTemperatureNever,
+		`"deny_only"`: ShowTemperatureDenyOnly,
+	} {
+		c, err := Parse([]byte("[ui]\nshow_temperature = "+lit+"\n"), "t.toml")
+		if err != nil {
+			t.Errorf("%s: %v", lit, err)
+			continue
+		}
+		if c.UI.ShowTemperature != want {
+			t.Errorf("%s: %q, want %q", lit, c.UI.ShowTemperature, want)
+		}
+	}
+	if d := Default().UI.ShowTemperature; d != ShowTemperatureAlways {
+		t.Errorf("default %q", d)
 	}
 }
 

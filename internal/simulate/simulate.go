@@ -118,6 +118,12 @@ func visit(ctx context.Context, r Rig, v Visitor) (Result, error) {
 			res.Decision, res.Reason = string(kiosk.Deny), string(kiosk.ReasonUnknownCode)
 			_ = f.Do(ctx, kiosk.Cancel{})
 			return res, nil
+		case kiosk.Early:
+			// Before the booking's window: the kiosk tells the time and
+			// stores nothing. This visitor does not wait and walks away.
+			res.Decision, res.Reason = string(kiosk.Deny), string(kiosk.ReasonTooEarly)
+			_ = f.Do(ctx, kiosk.Cancel{})
+			return res, nil
 		case kiosk.Symptoms:
 			var ev kiosk.Event = kiosk.AnswerSymptoms{Yes: v.Symptoms}
 			if st.Notice == kiosk.NoticeConfirmYes {

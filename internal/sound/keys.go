@@ -27,6 +27,7 @@ const (
 	KeyForehead     Key = "forehead"      // hold your forehead to the sensor
 	KeyHoldStill    Key = "hold_still"    // hold still
 	KeyMeasureAgain Key = "measure_again" // let us measure once more
+	KeyEarly        Key = "early"         // the booking's check opens later: the time is on the screen
 
 	KeyAdmit Key = "admit" // every ADMIT, by the rule or by a guard
 	KeyDeny  Key = "deny"  // a DENY whose reason has no sentence of its own
@@ -41,13 +42,13 @@ var (
 		string(kiosk.ReasonNotToday), string(kiosk.ReasonTooEarly), string(kiosk.ReasonTooLate),
 		string(kiosk.ReasonUsed), string(kiosk.ReasonCancelled), string(kiosk.ReasonGuard),
 	}
-	referReasons = []string{string(kiosk.ReasonNoReading), string(kiosk.ReasonSensorFault), string(kiosk.ReasonStorage)}
+	referReasons = []string{string(kiosk.ReasonUnknownCode), string(kiosk.ReasonNoReading), string(kiosk.ReasonSensorFault), string(kiosk.ReasonStorage)}
 )
 
 // Keys returns every key: tones first, then prompts, in a stable order.
 func Keys() []Key {
 	keys := []Key{ToneCode, ToneReading, ToneAdmit, ToneDeny,
-		KeyStart, KeyForehead, KeyHoldStill, KeyMeasureAgain, KeyAdmit, KeyDeny}
+		KeyStart, KeyForehead, KeyHoldStill, KeyMeasureAgain, KeyEarly, KeyAdmit, KeyDeny}
 	for _, r := range denyReasons {
 		keys = append(keys, Key(string(kiosk.Deny)+"."+r))
 	}
@@ -170,6 +171,12 @@ var texts = map[Key]map[string]string{
 		"ru": "Измерим ещё раз.",
 		"en": "Let us measure once more.",
 	},
+	KeyEarly: {
+		"lt": "Atvykote anksčiau. Patikra prasidės ekrane nurodytu laiku.",
+		"pl": "Są Państwo przed czasem. Kontrola zacznie się o godzinie podanej na ekranie.",
+		"ru": "Вы пришли раньше. Проверка начнётся во время, указанное на экране.",
+		"en": "You are early. Your check starts at the time shown on the screen.",
+	},
 	KeyAdmit: {
 		"lt": "Prašome įeiti. Sveiki atvykę.",
 		"pl": "Zapraszamy. Prosimy wejść.",
@@ -241,6 +248,12 @@ var texts = map[Key]map[string]string{
 		"pl": "Prosimy podejść do ochrony.",
 		"ru": "Обратитесь к охраннику.",
 		"en": "Please see the guard.",
+	},
+	"refer.unknown_code": {
+		"lt": "Kreipkitės į apsaugą. Tokio registracijos kodo neradome.",
+		"pl": "Prosimy podejść do ochrony. Nie znaleziono takiego kodu rezerwacji.",
+		"ru": "Обратитесь к охраннику. Такой код записи не найден.",
+		"en": "Please see the guard. We did not find this booking code.",
 	},
 	"refer.no_reading": {
 		"lt": "Kreipkitės į apsaugą. Nepavyko išmatuoti Jūsų temperatūros.",

@@ -116,6 +116,7 @@ func TestForDecision(t *testing.T) {
 		{string(kiosk.Deny), string(kiosk.ReasonGuard), ToneDeny, "deny.guard"},
 		{string(kiosk.Deny), string(kiosk.ReasonStorage), ToneDeny, KeyDeny},
 		{string(kiosk.Deny), "", ToneDeny, KeyDeny},
+		{string(kiosk.Refer), string(kiosk.ReasonUnknownCode), ToneDeny, "refer.unknown_code"}, // the third unknown code: to the guard
 		{string(kiosk.Refer), string(kiosk.ReasonNoReading), ToneDeny, "refer.no_reading"},
 		{string(kiosk.Refer), string(kiosk.ReasonSensorFault), ToneDeny, "refer.sensor_fault"},
 		{string(kiosk.Refer), string(kiosk.ReasonStorage), ToneDeny, "refer.storage"},

@@ -75,6 +75,11 @@ var scenarios = []scenario{
 		h.sim.Schedule(mlxsim.Visit{Arrive: h.clk.Now().Add(500 * time.Millisecond), Object: c(35.51)})
 		h.flow.Measure(ctx)
 	}},
+	{"measure-countdown", func(h *harness) {
+		toMeasure(h)
+		h.clk.Advance(4 * time.Second) // 11 s left of the attempt's 15
+		h.ui.refreshTime()
+	}},
 	{"measure-again", func(h *harness) {
 		toMeasure(h)
 		h.forehead(31.01) // 32.5 °C: too cold, come closer
@@ -115,7 +120,9 @@ var scenarios = []scenario{
 			h.EnterCode("ZZ9999")
 		}
 	}},
-	{"decision-deny-too_early", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(time.Hour) })},
+	// Too early: the window opens in a minute, the kiosk waits; in an hour, it tells the time.
+	{"early-wait", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(16 * time.Minute) })},
+	{"early-later", withBooking("EARLY2", func(b *storage.Booking) { b.Start = t0.Add(time.Hour); b.Service = "Passports" })},
 	{"decision-deny-too_late", withBooking("LATE01", func(b *storage.Booking) { b.Start = t0.Add(-time.Hour) })},
 	{"decision-deny-not_today", withBooking("TMRW01", func(b *storage.Booking) { b.Start = t0.AddDate(0, 0, 1) })},
 	{"decision-deny-already_used", withBooking("USED01", func(b *storage.Booking) { b.UsedAt = t0.Add(-time.Hour) })},

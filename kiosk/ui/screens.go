@@ -213,17 +213,36 @@ func (u *UI) measureScreen() fyne.CanvasObject {
 	u.progress = widget.NewProgressBar()
 	u.progress.TextFormatter = func() string { return "" }
 	u.progress.SetValue(u.st.Progress.Fraction)
-	attempt := u.t("measure.attempt", "n", fmt.Sprint(u.st.Attempt), "max", fmt.Sprint(u.st.Kiosk.MaxAttempts))
+	// "Attempt n of 3" only once there was a first: at the first it only worries.
+	attempt := ""
+	if u.st.Attempt > 1 {
+		attempt = u.t("measure.attempt", "n", fmt.Sprint(u.st.Attempt), "max", fmt.Sprint(u.st.Kiosk.MaxAttempts))
+	}
 	if u.st.Retest {
-		attempt = u.t("measure.retest") + " · " + attempt
+		attempt = strings.TrimSuffix(u.t("measure.retest")+" · "+attempt, " · ")
 	}
 	lines := container.NewVBox(
 		para(u.t("measure.instruction")+" "+u.t("measure.where."+u.opts.SensorSide), sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading),
 		para(status, sizeBody, statusCol, statusCol == theme.ColorNameError, fyne.TextAlignLeading),
-		atLeast(u.progress, 0, 36),
-		para(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignLeading),
 	)
-	return u.frame(u.t("measure.title"), newSplit(0.28, icon(arrowIcon(u.opts.SensorSide), 120), lines), true)
+	// One row under the bar: the seconds left of the attempt, the attempt.
+	var left, count fyne.CanvasObject
+	if !u.st.Progress.Present && !u.st.AttemptFrom.IsZero() && u.st.Kiosk.AttemptTime > 0 {
+		// Each attempt waits so long for a forehead: the visitor sees it run.
+		u.attemptLeft = para("", sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)
+		u.attemptLeft.Wrapping = fyne.TextWrapOff
+		left = u.attemptLeft
+	}
+	if attempt != "" {
+		rt := para(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignTrailing)
+		rt.Wrapping = fyne.TextWrapOff
+		count = container.NewCenter(rt)
+	}
+	lines.Add(atLeast(u.progress, 0, 36))
+	if left != nil || count != nil {
+		lines.Add(container.NewBorder(nil, nil, left, count))
+	}
+	return u.frame(u.t("measure.title"), newSplit(0.28, u.measureGuide(), lines), true)
 }
 
 func (u *UI) retestScreen() fyne.CanvasObject {
@@ -247,8 +266,13 @@ func (u *UI) decisionScreen() fyne.CanvasObject {
 		fg, res = theme.ColorNameForegroundOnError, iconDeny
 	}
 	lines := []fyne.CanvasObject{para(u.t("decision."+string(out.Decision)), sizeHuge, fg, true, fyne.TextAlignLeading)}
-	if out.Shown != nil {
-		lines = append(lines, para(u.t("decision.temperature", "t", u.temp(out.Shown.Celsius())), sizeHeadline, fg, true, fyne.TextAlignLeading))
+	if out.Shown != nil && u.showsTemperature(out.Decision) {
+		// Smaller on an admit: the decision is what matters, and the queue can read it.
+		size := sizeHeadline
+		if out.Decision == kiosk.Admit {
+			size = sizeBody
+		}
+		lines = append(lines, para(u.t("decision.temperature", "t", u.temp(out.Shown.Celsius())), size, fg, out.Decision != kiosk.Admit, fyne.TextAlignLeading))
 	}
 	lines = append(lines,
 		para(u.reasonText(out), sizeBody, fg, false, fyne.TextAlignLeading),

@@ -5,6 +5,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"image/color"
 	"slices"
 	"strconv"
@@ -23,9 +24,12 @@ import (
 
 // Options configures the touchscreen.
 type Options struct {
-	SensorSide string        // where the sensor is: left, right, top or bottom; "" is right
-	GuardHold  time.Duration // how long the guard presses the corner; 0 is 2 s
-	Clock      clock.Clock   // for countdowns and the long press; nil is the wall clock
+	SensorSide string // where the sensor is: left, right, top or bottom; "" is right
+	// ShowTemperature is ui.show_temperature: ShowTemperatureAlways ("" too),
+	// ShowTemperatureNever or ShowTemperatureDenyOnly.
+	ShowTemperature string
+	GuardHold       time.Duration // how long the guard presses the corner; 0 is 2 s
+	Clock           clock.Clock   // for countdowns and the long press; nil is the wall clock
 }
 
 // UI is the kiosk's window content.
@@ -56,9 +60,10 @@ type UI struct {
 	confirm   *guardAction // on page "confirm": the decision waiting for Confirm
 	guardErr  string
 
-	progress  *widget.ProgressBar
-	timeLeft  *timeBar // on a decision: how long it stays
-	countdown *widget.RichText
+	progress    *widget.ProgressBar
+	timeLeft    *timeBar // on a decision or the early screen: how long it stays
+	countdown   *widget.RichText
+	attemptLeft *widget.RichText // on Measure, waiting for a forehead: the seconds left
 }
 
 // New builds the touchscreen into window w of app and starts following
@@ -71,6 +76,14 @@ func New(app fyne.App, w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, erro
 	}
 	if opts.SensorSide == "" {
 		opts.SensorSide = "right"
+	}
+	switch opts.ShowTemperature {
+	case "":
+		opts.ShowTemperature = ShowTemperatureAlways
+	case ShowTemperatureAlways, ShowTemperatureNever, ShowTemperatureDenyOnly:
+	default:
+		return nil, fmt.Errorf("ui.show_temperature = %q: want %q, %q or %q", opts.ShowTemperature,
+			ShowTemperatureAlways, ShowTemperatureNever, ShowTemperatureDenyOnly)
 	}
 	if opts.GuardHold <= 0 {
 		opts.GuardHold = 2 * time.Second
@@ -167,6 +180,7 @@ func guardScreen(s kiosk.Screen) bool { return s == kiosk.GuardPIN || s == kiosk
 func sameScreen(a, b kiosk.State) bool {
 	return a.Screen == b.Screen && a.Progress.Present == b.Progress.Present && a.Lang == b.Lang && a.Code == b.Code && a.Notice == b.Notice &&
 		a.Detail == b.Detail && a.Attempt == b.Attempt && a.Retest == b.Retest && a.Until.Equal(b.Until) && a.Outcome == b.Outcome &&
+		a.Opens.Equal(b.Opens) && a.AttemptFrom.Equal(b.AttemptFrom) &&
 		a.OutOfService == b.OutOfService && a.Guard == b.Guard && a.HasVisitor == b.HasVisitor && a.Checking == b.Checking &&
 		slices.Equal(a.Guards, b.Guards) && a.GuardsErr == b.GuardsErr && a.TriesLeft == b.TriesLeft &&
 		slices.EqualFunc(a.Visitors, b.Visitors, sameVisitor)
@@ -181,7 +195,7 @@ func sameVisitor(a, b kiosk.GuardVisitor) bool {
 // rebuild builds the current screen from u.st and the local input.
 func (u *UI) rebuild() {
 	u.built = u.st
-	u.progress, u.countdown, u.timeLeft = nil, nil, nil
+	u.progress, u.countdown, u.timeLeft, u.attemptLeft = nil, nil, nil, nil
 	var screen fyne.CanvasObject
 	switch {
 	case u.langOpen:
@@ -198,6 +212,8 @@ func (u *UI) rebuild() {
 		screen = u.retestScreen()
 	case u.st.Screen == kiosk.Decided:
 		screen = u.decisionScreen()
+	case u.st.Screen == kiosk.Early:
+		screen = u.earlyScreen()
 	case u.st.Screen == kiosk.OutOfService:
 		screen = u.outOfServiceScreen()
 	case u.st.Screen == kiosk.GuardPIN:
@@ -221,7 +237,7 @@ func (u *UI) rebuild() {
 func (u *UI) background() color.Color {
 	switch {
 	case u.langOpen:
-	case u.st.Screen == kiosk.OutOfService:
+	case u.st.Screen == kiosk.OutOfService, u.st.Screen == kiosk.Early:
 		return colRefer
 	case u.st.Screen == kiosk.Decided && u.st.Outcome.Decision == kiosk.Admit:
 		return colAdmit
@@ -235,6 +251,11 @@ func (u *UI) background() color.Color {
 
 // refreshTime updates the countdowns.
 func (u *UI) refreshTime() {
+	u.refreshAttempt()
+	if u.st.Screen == kiosk.Early {
+		u.refreshEarly()
+		return
+	}
 	if u.timeLeft != nil && u.st.Outcome != nil {
 		total := u.st.Kiosk.DecisionTime
 		if u.st.Outcome.Decision != kiosk.Admit {
@@ -255,10 +276,11 @@ func (u *UI) refreshTime() {
 }
 
 // typedRune takes keystrokes: a USB barcode scanner is a keyboard that types
-// the code and Enter. They go to the code field on Idle, Code and Decision.
+// the code and Enter. They go to the code field on Idle, Code, Early and
+// Decision.
 func (u *UI) typedRune(r rune) {
 	switch u.st.Screen {
-	case kiosk.Idle, kiosk.Code, kiosk.Decided:
+	case kiosk.Idle, kiosk.Code, kiosk.Decided, kiosk.Early:
 	default:
 		return // the guard's PIN and the visitor's answers never come from the keyboard
 	}
