@@ -359,12 +359,17 @@ type ChainReport struct {
 	Problem string // "" when intact
 }
 
-// Verify checks every kiosk's central screenings and audit entries: the ids
+// Verify checks every kiosk's (and every simulation run's) central
+// screenings and audit entries: the ids
 // follow one another from the purge anchor (or the first row), each record's
 // columns agree with its stored bytes, and each record's prev is the sha256
 // of the record before it. ok is false when any problem was found.
 func Verify(ctx context.Context, conn *pgx.Conn) (reports []ChainReport, ok bool, err error) {
-	rows, err := conn.Query(ctx, "SELECT id FROM thermogate.kiosks ORDER BY id")
+	// The registered doors and the simulation runs pushed under them.
+	rows, err := conn.Query(ctx, `SELECT id FROM thermogate.kiosks
+		UNION SELECT DISTINCT kiosk_id FROM thermogate.screenings WHERE starts_with(kiosk_id, 'simulate:')
+		UNION SELECT DISTINCT kiosk_id FROM thermogate.audit WHERE starts_with(kiosk_id, 'simulate:')
+		ORDER BY 1`)
 	if err != nil {
 		return nil, false, fmt.Errorf("verify: %w", err)
 	}

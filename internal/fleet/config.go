@@ -93,3 +93,14 @@ func redact(err error) string {
 	}
 	return s
 }
+
+// SimulationID is the central identity of a simulation run of kiosk: the
+// kiosk's role may push under it, and its screenings never mark a booking
+// used. run tells runs apart (their ids start again at 1).
+func SimulationID(kiosk, run string) string { return "simulate:" + kiosk + ":" + run }
+
+// IsSimulationOf reports whether id is a simulation identity of kiosk.
+func IsSimulationOf(id, kiosk string) bool {
+	run, ok := strings.CutPrefix(id, "simulate:"+kiosk+":")
+	return ok && run != ""
+}
