@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/kiosk"
@@ -95,6 +97,7 @@ func fleetCommand() *command {
 		subs: []*command{
 			fleetMigrateCommand(), fleetAddKioskCommand(), fleetBookingsCommand(),
 			fleetStatusCommand(), fleetReportCommand(), fleetVerifyCommand(), fleetPurgeCommand(),
+			fleetLeaveCommand(),
 		},
 	}
 }
@@ -453,4 +456,62 @@ func parseAge(s string) (time.Duration, error) {
 		return 0, usagef("--older-than %q: at least a day", s)
 	}
 	return d, nil
+}
+
+func fleetLeaveCommand() *command {
+	return &command{
+		name: "leave",
+		summary: "On a kiosk whose [fleet] url was emptied: drop its outbox, the records still queued for the\n" +
+			"central database, after --yes. The screenings stay in the kiosk's database and exports.\n" +
+			"Without leaving, an emptied url keeps the outbox: it goes out when the kiosk joins again.\n" +
+			"Run it with the kiosk stopped.",
+		setup: func(fs *flag.FlagSet, e *env) runFunc {
+			var d dbFlags
+			d.register(fs)
+			yes := fs.Bool("yes", false, "drop the queued records; without it, only say what would be dropped")
+			return func(ctx context.Context, _ []string) error {
+				if err := d.resolve(); err != nil {
+					return err
+				}
+				given := map[string]bool{}
+				fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+				cfg, err := loadConfig(d.configPath, given["config"])
+				if err != nil {
+					return err
+				}
+				if cfg.Fleet.Enabled() {
+					return fmt.Errorf("%s still sets [fleet] url: empty it first, or the kiosk joins again at its next start", d.configPath)
+				}
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
+					l, ok := a.(admin.Local)
+					if !ok {
+						return errors.New("the kiosk is running: stop it first (systemctl stop thermogate-kiosk or thermogate-headless), then leave")
+					}
+					if !l.DB.OutboxEnabled() {
+						fmt.Fprintln(e.stdout, "this kiosk is in no fleet: nothing to drop")
+						return nil
+					}
+					who, n := l.DB.FleetKiosk(), l.DB.OutboxLen()
+					if !*yes {
+						fmt.Fprintf(e.stdout, "the outbox of %s holds %d records never sent to the central database; "+
+							"leaving drops them (they stay in this database and its exports).\n", orUnnamed(who), n)
+						return usagef("add --yes to leave the fleet")
+					}
+					dropped, err := l.DB.LeaveFleet(ctx, storage.ActorAdmin)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "left the fleet as %s: %d unsent records dropped from the outbox\n", orUnnamed(who), dropped)
+					return nil
+				})
+			}
+		},
+	}
+}
+
+func orUnnamed(id string) string {
+	if id == "" {
+		return "this kiosk"
+	}
+	return id
 }

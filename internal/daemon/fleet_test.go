@@ -2,7 +2,6 @@ package daemon
 
 import (
 	"context"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -30,19 +29,8 @@ func TestStandaloneHasNoOutbox(t *testing.T) {
 // config.loaded audit entry) and its heartbeat; a password file others can
 // read stops it at start with a message naming it.
 func TestRunSyncsWithTheFleet(t *testing.T) {
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrNoPostgres) && os.Getenv("CI") == "" {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, name := pgtest.ForTest(t)
 	ctx := context.Background()
-	name, err := srv.CreateDB(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin, err := pgx.Connect(ctx, srv.SuperURL(name))
 	if err != nil {
 		t.Fatal(err)
