@@ -164,7 +164,7 @@ func fleetAddKioskCommand() *command {
 					fmt.Fprintf(e.stdout, "  kiosk_id = %q\n\n  [fleet]\n  url = \"postgres://%s@%s/%s?sslmode=verify-full&sslrootcert=/etc/thermogate/fleet-ca.pem\"\n",
 						k.ID, k.Role, host, cfg.Database)
 					fmt.Fprintf(e.stdout, "  location = %q\n  password_file = %q\n\n", k.Location, fleet.DefaultPasswordFile)
-					fmt.Fprintf(e.stdout, "and the password in /etc/thermogate/%s (root, mode 0600; the unit hands it over with LoadCredential=).\n", fleet.DefaultPasswordFile)
+					fmt.Fprintf(e.stdout, "and the password in %s (root, mode 0600; the units hand it over with LoadCredential=).\n", fleet.CredentialStoreFile)
 					if *out != "" {
 						if err := writeSecret(*out, k.Password); err != nil {
 							return err

@@ -135,14 +135,14 @@ func TestFleetCommands(t *testing.T) {
 	if code, out, errs := admin("purge", "--older-than", "30d"); code != 0 || !strings.Contains(out, "purged 0 screenings") {
 		t.Errorf("purge: %d %q %q", code, out, errs)
 	}
-	// simulate on the kiosk, with its [fleet] config: the password as a
-	// credential name beside the config file, as add-kiosk told.
+	// simulate on the kiosk, with its [fleet] config.
 	kcfg := filepath.Join(dir, "kiosk.toml")
 	os.WriteFile(kcfg, []byte("kiosk_id = \"cli-door-1\"\ntimezone = \"Europe/Vilnius\"\n[fleet]\nurl = \""+fc.URL+"\"\nlocation = \"Archive\"\n"), 0o600)
 	simDB := filepath.Join(dir, "sim.db")
 	simulateFleet := func(extra ...string) (int, string, string) {
 		t.Helper()
 		return runCLI(t, "", append([]string{"simulate", "--config", kcfg, "--db", simDB,
+			"--fleet-password-file", kpw,
 			"--bookings", "../../deploy/examples/bookings.csv", "--visitors", "../../deploy/examples/visitors.csv"}, extra...)...)
 	}
 	expected, err := os.ReadFile("../../deploy/examples/simulate-expected.jsonl")
@@ -215,6 +215,11 @@ func TestFleetCommands(t *testing.T) {
 	os.WriteFile(bogus, []byte("nope\n"), 0o600)
 	if code, _, errs := runCLI(t, "", "fleet", "verify", "--url", url, "--password-file", bogus); code != 1 || !strings.Contains(errs, "password authentication failed") {
 		t.Errorf("wrong password: %d %q", code, errs)
+	}
+	// simulate that cannot reach the central database stops before the
+	// first visitor and says how to simulate offline.
+	if code, out, errs := simulateFleet("--fleet-password-file", bogus); code != 1 || out != "" || !strings.Contains(errs, "--no-fleet") {
+		t.Errorf("simulate with a wrong fleet password: %d %q %q", code, out, errs)
 	}
 }
 

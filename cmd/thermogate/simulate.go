@@ -13,6 +13,7 @@ import (
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/internal/simulate"
 	"github.com/thermogate/thermogate/kiosk"
@@ -39,6 +40,7 @@ func simulateCommand() *command {
 			noise := fs.Bool("noise", false, "add the sensor's usual noise to the readings (seeded: the same every run)")
 			ambient := fs.Float64("ambient", 22, "room temperature in °C")
 			noFleet := fs.Bool("no-fleet", false, "do not sync with the central database even when [fleet] url is set")
+			fleetPassword := fs.String("fleet-password-file", "", "with [fleet]: the kiosk role's password `file` (default: the configuration's password_file; its credential fleet-password outside systemd: "+fleet.CredentialStoreFile+")")
 			return func(ctx context.Context, args []string) error {
 				if *visitorsPath == "" {
 					return usagef("--visitors FILE is required")
@@ -77,7 +79,7 @@ func simulateCommand() *command {
 				var sync *simSync
 				if cfg.Fleet.Enabled() && !*noFleet {
 					var pulled int
-					if sync, pulled, err = startSimSync(ctx, cfg, orDefault(*configPath), db, e.stderr); err != nil {
+					if sync, pulled, err = startSimSync(ctx, cfg, *fleetPassword, db, e.stderr); err != nil {
 						return err
 					}
 					defer sync.close(ctx)

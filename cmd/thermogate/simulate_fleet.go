@@ -30,12 +30,12 @@ type simSync struct {
 // startSimSync connects with the kiosk's own role and pulls the central
 // bookings into db. The identity is the one db's outbox already has (a
 // --db simulated into before: its ids go on) or a new run's.
-func startSimSync(ctx context.Context, cfg config.Config, configPath string, db *storage.DB, stderr io.Writer) (*simSync, int, error) {
+func startSimSync(ctx context.Context, cfg config.Config, passwordFile string, db *storage.DB, stderr io.Writer) (*simSync, int, error) {
 	id := db.FleetKiosk()
 	if !fleet.IsSimulationOf(id, cfg.KioskID) {
 		id = fleet.SimulationID(cfg.KioskID, time.Now().UTC().Format("20060102T150405Z"))
 	}
-	pw, err := fleet.ReadPassword(simPasswordFile(cfg.Fleet.PasswordFile, configPath))
+	pw, err := fleet.ReadPassword(simPasswordFile(passwordFile, cfg.Fleet.PasswordFile))
 	if err != nil {
 		return nil, 0, err
 	}
@@ -58,13 +58,17 @@ func startSimSync(ctx context.Context, cfg config.Config, configPath string, db 
 }
 
 // simPasswordFile is where simulate, run by hand, reads the kiosk's
-// password: a credential name (relative) outside systemd is looked up
-// beside the configuration file, where fleet add-kiosk put it.
-func simPasswordFile(name, configPath string) string {
-	if filepath.IsAbs(name) || os.Getenv("CREDENTIALS_DIRECTORY") != "" {
+// password: given, or the credential the units load (password_file a
+// credential name) from the credential store on disk when not under
+// systemd.
+func simPasswordFile(given, name string) string {
+	switch {
+	case given != "":
+		return given
+	case filepath.IsAbs(name) || os.Getenv("CREDENTIALS_DIRECTORY") != "" || name != fleet.DefaultPasswordFile:
 		return name
 	}
-	return filepath.Join(filepath.Dir(configPath), name)
+	return fleet.CredentialStoreFile
 }
 
 // push sends everything the run stored, reconnecting a few times when the

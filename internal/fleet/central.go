@@ -51,9 +51,13 @@ func ReadPassword(name string) (string, error) {
 	if !filepath.IsAbs(name) {
 		dir := os.Getenv("CREDENTIALS_DIRECTORY")
 		if dir == "" {
-			return "", fmt.Errorf("fleet.password_file = %q is a credential name, but $CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential=%s:/etc/thermogate/%s sets it); outside systemd give an absolute path", name, name, name)
+			return "", fmt.Errorf("fleet.password_file = %q is a credential name, but $CREDENTIALS_DIRECTORY is not set (the thermogate units set it, loading %s); outside systemd give an absolute path", name, CredentialStoreFile)
 		}
-		name = filepath.Join(dir, name)
+		cred := filepath.Join(dir, name)
+		if _, err := os.Stat(cred); errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("fleet password: systemd handed over no credential %q: put the password in %s (root, mode 0600) or, for another credential name, add a LoadCredential= drop-in", name, CredentialStoreFile)
+		}
+		name = cred
 	}
 	st, err := os.Stat(name)
 	if err != nil {

@@ -44,6 +44,10 @@ const (
 	DefaultPoll         = 30 * time.Second
 	DefaultPushBatch    = 500
 	DefaultPasswordFile = "fleet-password"
+	// CredentialStoreFile is where the password is kept on a kiosk: the
+	// units load it from systemd's credential store as the credential
+	// DefaultPasswordFile (LoadCredential=fleet-password:thermogate-fleet-password).
+	CredentialStoreFile = "/etc/credstore/thermogate-fleet-password"
 )
 
 // Default returns the defaults: standalone.

@@ -435,6 +435,11 @@ func TestReadPassword(t *testing.T) {
 	if pw, err := fleet.ReadPassword("pw"); err != nil || pw != "s3cret" {
 		t.Errorf("from the credentials directory: %q, %v", pw, err)
 	}
+	// The units skip a credential missing from the store (so a standalone
+	// kiosk starts): the kiosk in a fleet then says where to put it.
+	if _, err := fleet.ReadPassword("fleet-password"); err == nil || !strings.Contains(err.Error(), fleet.CredentialStoreFile) {
+		t.Errorf("a credential systemd did not hand over: %v", err)
+	}
 	t.Setenv("CREDENTIALS_DIRECTORY", "")
 	if _, err := fleet.ReadPassword("pw"); err == nil || !strings.Contains(err.Error(), "CREDENTIALS_DIRECTORY") {
 		t.Errorf("a credential name outside systemd: %v", err)
