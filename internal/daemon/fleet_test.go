@@ -2,6 +2,7 @@ package daemon
 
 import (
 	"context"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -21,6 +22,32 @@ func TestStandaloneHasNoOutbox(t *testing.T) {
 	d := open(t, testConfig(t, nil), &recorder{})
 	if d.DB().OutboxEnabled() {
 		t.Error("a standalone kiosk queues for a central database")
+	}
+}
+
+// TestEmptiedURLKeepsTheOutbox: a kiosk whose [fleet] url was emptied
+// starts standalone but keeps its outbox, queuing on, and says so: what it
+// stores goes out if it joins again, until fleet leave drops it.
+func TestEmptiedURLKeepsTheOutbox(t *testing.T) {
+	cfg := testConfig(t, nil)
+	d := open(t, cfg, &recorder{})
+	if _, err := d.DB().EnableOutbox(context.Background(), "door-1"); err != nil {
+		t.Fatal(err)
+	}
+	queued := d.DB().OutboxLen()
+	d.Close()
+
+	var log strings.Builder
+	d2, err := Open(cfg, Options{Notify: &recorder{}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if !d2.DB().OutboxEnabled() || d2.DB().OutboxLen() <= queued {
+		t.Errorf("after a standalone start: outbox %v, %d queued (had %d): the start's audit entry was not queued", d2.DB().OutboxEnabled(), d2.DB().OutboxLen(), queued)
+	}
+	if !strings.Contains(log.String(), "thermogate fleet leave drops it") || !strings.Contains(log.String(), "kiosk=door-1") {
+		t.Errorf("start log does not tell of the kept outbox:\n%s", log.String())
 	}
 }
 
