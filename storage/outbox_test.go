@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
 )
@@ -17,15 +19,14 @@ func TestOutboxQueuesInTheSameTransaction(t *testing.T) {
 	if db.OutboxEnabled() {
 		t.Fatal("a new database has an outbox")
 	}
-	mustAppend(t, db, screening(clk.Now(), 36.6)) // before: not queued
 	if _, err := db.Outbox(ctx, 10); !errors.Is(err, ErrNoOutbox) {
 		t.Fatalf("Outbox without one: %v, want ErrNoOutbox", err)
 	}
-	if err := db.EnableOutbox(ctx); err != nil {
-		t.Fatal(err)
+	if n, err := db.EnableOutbox(ctx, "door-1"); err != nil || n != 0 {
+		t.Fatalf("enable on an empty database: queued %d, %v", n, err)
 	}
-	if err := db.EnableOutbox(ctx); err != nil {
-		t.Fatal("enabling twice:", err)
+	if n, err := db.EnableOutbox(ctx, "door-1"); err != nil || n != 0 {
+		t.Fatal("enabling twice:", n, err)
 	}
 	s := screening(clk.Now(), 36.7)
 	s.Guard, s.Decision, s.Reason, s.OverrideReason = "Ona", DecisionAdmit, ReasonGuard, "booking confirmed"
@@ -69,6 +70,78 @@ func TestOutboxQueuesInTheSameTransaction(t *testing.T) {
 	rest, _ := db.Outbox(ctx, 10)
 	if len(rest) != 1 || rest[0].Seq != items[2].Seq {
 		t.Fatalf("after marking up to %d sent: %+v", items[1].Seq, rest)
+	}
+}
+
+// TestOutboxTakesTheHistory: a kiosk that joins a fleet with screenings and
+// audit entries already stored queues all of them once, with their exact
+// stored bytes and in id order per kind; the outbox is bound to the
+// identity it was made for; leaving drops it (and what it still holds) in
+// one audited transaction and keeps the records.
+func TestOutboxTakesTheHistory(t *testing.T) {
+	db, clk := testDB(t)
+	ctx := context.Background()
+	first := mustAppend(t, db, screening(clk.Now(), 36.6))
+	second := mustAppend(t, db, screening(clk.Now(), 36.8))
+	if _, err := db.Audit(ctx, ActorSystem, "config.loaded", "before the fleet"); err != nil {
+		t.Fatal(err)
+	}
+	var audits int
+	db.AuditEntries(ctx, func(AuditEntry) error { audits++; return nil })
+	n, err := db.EnableOutbox(ctx, "door-1")
+	if err != nil || n != 2+audits {
+		t.Fatalf("enable with a history: queued %d, %v; want %d", n, err, 2+audits)
+	}
+	items, err := db.Outbox(ctx, 100)
+	if err != nil || len(items) != n {
+		t.Fatalf("outbox %d items, %v", len(items), err)
+	}
+	if items[0].Kind != OutboxScreening || items[0].ID != first || items[1].ID != second || items[2].Kind != OutboxAudit || items[2].ID != 1 {
+		t.Errorf("history order: %+v", items[:3])
+	}
+	stored, _ := db.Screening(ctx, second)
+	want, _ := json.Marshal(stored)
+	if string(items[1].Record) != string(want) {
+		t.Errorf("queued history bytes differ from stored:\n%s\n%s", items[1].Record, want)
+	}
+	if n, err := db.EnableOutbox(ctx, "door-1"); err != nil || n != 0 || db.OutboxLen() != len(items) {
+		t.Errorf("enable again queued %d (len %d), %v: the history twice", n, db.OutboxLen(), err)
+	}
+	if _, err := db.EnableOutbox(ctx, "door-2"); err == nil || !strings.Contains(err.Error(), `kiosk "door-1"'s`) {
+		t.Errorf("an outbox of door-1 taken as door-2: %v", err)
+	}
+	if got := db.FleetKiosk(); got != "door-1" {
+		t.Errorf("FleetKiosk %q", got)
+	}
+	if err := db.ApplyBookingChanges(ctx, nil, 42); err != nil {
+		t.Fatal(err)
+	}
+
+	dropped, err := db.LeaveFleet(ctx, ActorAdmin)
+	if err != nil || dropped != len(items) {
+		t.Fatalf("leave: dropped %d, %v; want %d", dropped, err, len(items))
+	}
+	if db.OutboxEnabled() || db.FleetKiosk() != "" {
+		t.Error("the outbox outlived leaving")
+	}
+	if seq, _ := db.FleetBookingSeq(); seq != 0 {
+		t.Errorf("booking change number %d kept after leaving", seq)
+	}
+	if _, err := db.Screening(ctx, first); err != nil {
+		t.Errorf("leaving lost a screening: %v", err)
+	}
+	var last AuditEntry
+	db.AuditEntries(ctx, func(e AuditEntry) error { last = e; return nil })
+	if last.Action != "fleet.leave" || !strings.Contains(last.Detail, fmt.Sprintf("%d queued records dropped", dropped)) {
+		t.Errorf("leaving audited as %+v", last)
+	}
+	if _, err := db.LeaveFleet(ctx, ActorAdmin); !errors.Is(err, ErrNoOutbox) {
+		t.Errorf("leaving twice: %v", err)
+	}
+	// Joining again (as another door, now allowed) takes the whole history
+	// again, the leave entry included: the push skips what the server has.
+	if n, err := db.EnableOutbox(ctx, "door-2"); err != nil || n != len(items)+1 {
+		t.Errorf("join again: queued %d, %v; want %d", n, err, len(items)+1)
 	}
 }
 

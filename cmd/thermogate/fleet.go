@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/kiosk"
@@ -77,7 +79,38 @@ func (f *fleetFlags) location() (*time.Location, error) {
 	return loc, nil
 }
 
-// withFleet connects, runs fn and disconnects.
+// officeFunc is an office command's work: it checks the flags and
+// arguments (loc is the zone of --timezone, nil for a command without
+// one) and returns what to do on the connection, which is made only when
+// they are good.
+type officeFunc func(ctx context.Context, loc *time.Location, args []string) (func(*pgx.Conn) error, error)
+
+// officeSetup is the setup of a command of the office's on the central
+// database: the fleet flags (with --config and --timezone when zone), the
+// command's own flags registered by setup, and one connection for its work.
+func officeSetup(zone bool, setup func(fs *flag.FlagSet, e *env) officeFunc) func(*flag.FlagSet, *env) runFunc {
+	return func(fs *flag.FlagSet, e *env) runFunc {
+		var f fleetFlags
+		f.register(fs, zone)
+		work := setup(fs, e)
+		return func(ctx context.Context, args []string) error {
+			var loc *time.Location
+			if zone {
+				var err error
+				if loc, err = f.location(); err != nil {
+					return err
+				}
+			}
+			fn, err := work(ctx, loc, args)
+			if err != nil {
+				return err
+			}
+			return f.with(ctx, fn)
+		}
+	}
+}
+
+// with connects, runs fn and disconnects.
 func (f *fleetFlags) with(ctx context.Context, fn func(*pgx.Conn) error) error {
 	conn, err := f.connect(ctx)
 	if err != nil {
@@ -95,6 +128,7 @@ func fleetCommand() *command {
 		subs: []*command{
 			fleetMigrateCommand(), fleetAddKioskCommand(), fleetBookingsCommand(),
 			fleetStatusCommand(), fleetReportCommand(), fleetVerifyCommand(), fleetPurgeCommand(),
+			fleetLeaveCommand(),
 		},
 	}
 }
@@ -104,11 +138,9 @@ func fleetMigrateCommand() *command {
 		name: "migrate",
 		summary: "Create or upgrade the central schema, its roles (thermogate_kiosk, thermogate_office)\n" +
 			"and row-level security. Run as the database's owner with CREATEROLE, or a superuser.",
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, false)
-			return func(ctx context.Context, _ []string) error {
-				return f.with(ctx, func(conn *pgx.Conn) error {
+		setup: officeSetup(false, func(fs *flag.FlagSet, e *env) officeFunc {
+			return func(ctx context.Context, loc *time.Location, _ []string) (func(*pgx.Conn) error, error) {
+				return func(conn *pgx.Conn) error {
 					applied, err := fleet.Migrate(ctx, conn)
 					if err != nil {
 						return err
@@ -119,9 +151,9 @@ func fleetMigrateCommand() *command {
 					}
 					fmt.Fprintf(e.stdout, "central schema migrated to version %d (applied %s)\n", fleet.SchemaVersion(), joinInts(applied))
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -140,13 +172,11 @@ func fleetAddKioskCommand() *command {
 		summary: "Register a kiosk with its own PostgreSQL role and print its [fleet] setup.\n" +
 			"NAME is the kiosk's kiosk_id. Again for the same NAME: a new password.",
 		nargs: [2]int{1, 1},
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, false)
+		setup: officeSetup(false, func(fs *flag.FlagSet, e *env) officeFunc {
 			location := fs.String("location", "", "the kiosk's location: it takes the bookings of this location and those without one")
 			out := fs.String("write-password", "", "write the new password to `file` (mode 0600) instead of printing it")
-			return func(ctx context.Context, args []string) error {
-				return f.with(ctx, func(conn *pgx.Conn) error {
+			return func(ctx context.Context, loc *time.Location, args []string) (func(*pgx.Conn) error, error) {
+				return func(conn *pgx.Conn) error {
 					k, err := fleet.AddKiosk(ctx, conn, args[0], *location)
 					if err != nil {
 						return err
@@ -161,7 +191,7 @@ func fleetAddKioskCommand() *command {
 					fmt.Fprintf(e.stdout, "  kiosk_id = %q\n\n  [fleet]\n  url = \"postgres://%s@%s/%s?sslmode=verify-full&sslrootcert=/etc/thermogate/fleet-ca.pem\"\n",
 						k.ID, k.Role, host, cfg.Database)
 					fmt.Fprintf(e.stdout, "  location = %q\n  password_file = %q\n\n", k.Location, fleet.DefaultPasswordFile)
-					fmt.Fprintf(e.stdout, "and the password in /etc/thermogate/%s (root, mode 0600; the unit hands it over with LoadCredential=).\n", fleet.DefaultPasswordFile)
+					fmt.Fprintf(e.stdout, "and the password in %s (root, mode 0600; the units hand it over with LoadCredential=).\n", fleet.CredentialStoreFile)
 					if *out != "" {
 						if err := writeSecret(*out, k.Password); err != nil {
 							return err
@@ -171,9 +201,9 @@ func fleetAddKioskCommand() *command {
 					}
 					fmt.Fprintf(e.stdout, "Password (shown once):\n\n  %s\n", k.Password)
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -212,28 +242,22 @@ func fleetBookingsImportCommand() *command {
 			"checked as a kiosk's own import, all rows or none. Columns: code, start, and optionally\n" +
 			"minutes, service, lang, location. A row identical to a booking changes nothing.",
 		nargs: [2]int{1, 1},
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, true)
-			return func(ctx context.Context, args []string) error {
-				loc, err := f.location()
-				if err != nil {
-					return err
-				}
+		setup: officeSetup(true, func(fs *flag.FlagSet, e *env) officeFunc {
+			return func(ctx context.Context, loc *time.Location, args []string) (func(*pgx.Conn) error, error) {
 				data, err := readImportFile(args[0], e.stdin)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				return f.with(ctx, func(conn *pgx.Conn) error {
+				return func(conn *pgx.Conn) error {
 					r, err := fleet.ImportBookings(ctx, conn, filepath.Base(args[0]), data, loc)
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "%s: %d bookings: %d added, %d unchanged\n", r.File, r.Rows, r.Added, r.Unchanged)
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -243,24 +267,18 @@ func fleetBookingsCancelCommand() *command {
 		args:    "CODE",
 		summary: "Cancel a booking centrally: every door refuses the code once it has synced.",
 		nargs:   [2]int{1, 1},
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, true)
-			return func(ctx context.Context, args []string) error {
-				loc, err := f.location()
-				if err != nil {
-					return err
-				}
-				return f.with(ctx, func(conn *pgx.Conn) error {
+		setup: officeSetup(true, func(fs *flag.FlagSet, e *env) officeFunc {
+			return func(ctx context.Context, loc *time.Location, args []string) (func(*pgx.Conn) error, error) {
+				return func(conn *pgx.Conn) error {
 					b, err := fleet.CancelBooking(ctx, conn, args[0])
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "cancelled %s (%s, %d min%s)\n", b.Code, b.Start.In(loc).Format("2006-01-02 15:04"), b.Minutes, atLoc(b.Location))
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -275,15 +293,9 @@ func fleetStatusCommand() *command {
 	return &command{
 		name:    "status",
 		summary: "Every door: last seen, in or out of service and why, backlog, bookings, version.",
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, true)
-			return func(ctx context.Context, _ []string) error {
-				loc, err := f.location()
-				if err != nil {
-					return err
-				}
-				return f.with(ctx, func(conn *pgx.Conn) error {
+		setup: officeSetup(true, func(fs *flag.FlagSet, e *env) officeFunc {
+			return func(ctx context.Context, loc *time.Location, _ []string) (func(*pgx.Conn) error, error) {
+				return func(conn *pgx.Conn) error {
 					doors, seq, err := fleet.Status(ctx, conn)
 					if err != nil {
 						return err
@@ -309,9 +321,9 @@ func fleetStatusCommand() *command {
 						fmt.Fprintln(e.stdout, "no kiosks yet: thermogate fleet add-kiosk NAME")
 					}
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -319,22 +331,17 @@ func fleetReportCommand() *command {
 	return &command{
 		name:    "report",
 		summary: "A day's screenings per door: counts by decision and reason, and per hour.",
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, true)
+		setup: officeSetup(true, func(fs *flag.FlagSet, e *env) officeFunc {
 			day := fs.String("day", "", "the `day`, YYYY-MM-DD (default today)")
-			return func(ctx context.Context, _ []string) error {
-				loc, err := f.location()
-				if err != nil {
-					return err
-				}
+			return func(ctx context.Context, loc *time.Location, _ []string) (func(*pgx.Conn) error, error) {
 				d := storage.DayOf(time.Now(), loc)
 				if *day != "" {
+					var err error
 					if d, err = storage.ParseDay(*day); err != nil {
-						return usagef("--day %q: want YYYY-MM-DD", *day)
+						return nil, usagef("--day %q: want YYYY-MM-DD", *day)
 					}
 				}
-				return f.with(ctx, func(conn *pgx.Conn) error {
+				return func(conn *pgx.Conn) error {
 					reps, err := fleet.Report(ctx, conn, d, loc)
 					if err != nil {
 						return err
@@ -363,9 +370,9 @@ func fleetReportCommand() *command {
 						fmt.Fprintln(e.stdout)
 					}
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -373,11 +380,9 @@ func fleetVerifyCommand() *command {
 	return &command{
 		name:    "verify",
 		summary: "Check every door's central screenings and audit log: nothing missing or changed.",
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, false)
-			return func(ctx context.Context, _ []string) error {
-				return f.with(ctx, func(conn *pgx.Conn) error {
+		setup: officeSetup(false, func(fs *flag.FlagSet, e *env) officeFunc {
+			return func(ctx context.Context, loc *time.Location, _ []string) (func(*pgx.Conn) error, error) {
+				return func(conn *pgx.Conn) error {
 					reps, ok, err := fleet.Verify(ctx, conn)
 					if err != nil {
 						return err
@@ -399,9 +404,9 @@ func fleetVerifyCommand() *command {
 						return fmt.Errorf("the central copy does not verify")
 					}
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -409,25 +414,23 @@ func fleetPurgeCommand() *command {
 	return &command{
 		name:    "purge",
 		summary: "Remove central records and bookings older than --older-than; the chains stay verifiable.",
-		setup: func(fs *flag.FlagSet, e *env) runFunc {
-			var f fleetFlags
-			f.register(fs, false)
+		setup: officeSetup(false, func(fs *flag.FlagSet, e *env) officeFunc {
 			older := fs.String("older-than", "", "age, e.g. 90d or 2160h (required)")
-			return func(ctx context.Context, _ []string) error {
+			return func(ctx context.Context, loc *time.Location, _ []string) (func(*pgx.Conn) error, error) {
 				age, err := parseAge(*older)
 				if err != nil {
-					return err
+					return nil, err
 				}
-				return f.with(ctx, func(conn *pgx.Conn) error {
+				return func(conn *pgx.Conn) error {
 					r, err := fleet.Purge(ctx, conn, time.Now().Add(-age))
 					if err != nil {
 						return err
 					}
 					fmt.Fprintf(e.stdout, "purged %d screenings, %d audit entries, %d bookings\n", r.Screenings, r.Audit, r.Bookings)
 					return nil
-				})
+				}, nil
 			}
-		},
+		}),
 	}
 }
 
@@ -453,4 +456,62 @@ func parseAge(s string) (time.Duration, error) {
 		return 0, usagef("--older-than %q: at least a day", s)
 	}
 	return d, nil
+}
+
+func fleetLeaveCommand() *command {
+	return &command{
+		name: "leave",
+		summary: "On a kiosk whose [fleet] url was emptied: drop its outbox, the records still queued for the\n" +
+			"central database, after --yes. The screenings stay in the kiosk's database and exports.\n" +
+			"Without leaving, an emptied url keeps the outbox: it goes out when the kiosk joins again.\n" +
+			"Run it with the kiosk stopped.",
+		setup: func(fs *flag.FlagSet, e *env) runFunc {
+			var d dbFlags
+			d.register(fs)
+			yes := fs.Bool("yes", false, "drop the queued records; without it, only say what would be dropped")
+			return func(ctx context.Context, _ []string) error {
+				if err := d.resolve(); err != nil {
+					return err
+				}
+				given := map[string]bool{}
+				fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+				cfg, err := loadConfig(d.configPath, given["config"])
+				if err != nil {
+					return err
+				}
+				if cfg.Fleet.Enabled() {
+					return fmt.Errorf("%s still sets [fleet] url: empty it first, or the kiosk joins again at its next start", d.configPath)
+				}
+				return withAdmin(ctx, &d, false, func(a admin.Service) error {
+					l, ok := a.(admin.Local)
+					if !ok {
+						return errors.New("the kiosk is running: stop it first (systemctl stop thermogate-kiosk or thermogate-headless), then leave")
+					}
+					if !l.DB.OutboxEnabled() {
+						fmt.Fprintln(e.stdout, "this kiosk is in no fleet: nothing to drop")
+						return nil
+					}
+					who, n := l.DB.FleetKiosk(), l.DB.OutboxLen()
+					if !*yes {
+						fmt.Fprintf(e.stdout, "the outbox of %s holds %d records never sent to the central database; "+
+							"leaving drops them (they stay in this database and its exports).\n", orUnnamed(who), n)
+						return usagef("add --yes to leave the fleet")
+					}
+					dropped, err := l.DB.LeaveFleet(ctx, storage.ActorAdmin)
+					if err != nil {
+						return err
+					}
+					fmt.Fprintf(e.stdout, "left the fleet as %s: %d unsent records dropped from the outbox\n", orUnnamed(who), dropped)
+					return nil
+				})
+			}
+		},
+	}
+}
+
+func orUnnamed(id string) string {
+	if id == "" {
+		return "this kiosk"
+	}
+	return id
 }

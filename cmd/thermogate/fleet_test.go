@@ -2,7 +2,7 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -19,19 +19,8 @@ import (
 // TestFleetCommands runs the office's commands against a real server, as
 // an administrator would, and a kiosk's agent with what add-kiosk printed.
 func TestFleetCommands(t *testing.T) {
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrNoPostgres) && os.Getenv("CI") == "" {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, db := pgtest.ForTest(t)
 	ctx := context.Background()
-	db, err := srv.CreateDB(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "admin-pw")
 	os.WriteFile(pwFile, []byte(srv.Password()+"\n"), 0o600)
@@ -51,7 +40,7 @@ func TestFleetCommands(t *testing.T) {
 		return runCLI(t, "", append(full, args[1:]...)...)
 	}
 
-	if code, out, errs := admin("migrate"); code != 0 || !strings.Contains(out, "migrated to version 1") {
+	if code, out, errs := admin("migrate"); code != 0 || !strings.Contains(out, "migrated to version 2") {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
 	}
 	if code, out, _ := admin("migrate"); code != 0 || !strings.Contains(out, "up to date") {
@@ -146,11 +135,91 @@ func TestFleetCommands(t *testing.T) {
 	if code, out, errs := admin("purge", "--older-than", "30d"); code != 0 || !strings.Contains(out, "purged 0 screenings") {
 		t.Errorf("purge: %d %q %q", code, out, errs)
 	}
+	// simulate on the kiosk, with its [fleet] config.
+	kcfg := filepath.Join(dir, "kiosk.toml")
+	os.WriteFile(kcfg, []byte("kiosk_id = \"cli-door-1\"\ntimezone = \"Europe/Vilnius\"\n[fleet]\nurl = \""+fc.URL+"\"\nlocation = \"Archive\"\n"), 0o600)
+	simDB := filepath.Join(dir, "sim.db")
+	simulateFleet := func(extra ...string) (int, string, string) {
+		t.Helper()
+		return runCLI(t, "", append([]string{"simulate", "--config", kcfg, "--db", simDB,
+			"--fleet-password-file", kpw,
+			"--bookings", "../../deploy/examples/bookings.csv", "--visitors", "../../deploy/examples/visitors.csv"}, extra...)...)
+	}
+	expected, err := os.ReadFile("../../deploy/examples/simulate-expected.jsonl")
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, out, errs = simulateFleet()
+	if code != 0 || out != string(expected) {
+		t.Fatalf("simulate with [fleet]: exit %d, stderr %q\n%s\nwant the examples' decisions\n%s", code, errs, out, expected)
+	}
+	simID := regexp.MustCompile(`simulating as (simulate:cli-door-1:\d{8}T\d{6}Z)`).FindStringSubmatch(errs)
+	if simID == nil || !strings.Contains(errs, "sent ") {
+		t.Fatalf("simulate's stderr: %q", errs)
+	}
+	sdb, err := storage.Open(simDB, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: mustLoc(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var local int
+	sdb.Screenings(ctx, storage.NewDay(2026, 11, 24), func(s storage.Screening) error {
+		if s.Kiosk != simID[1] {
+			t.Errorf("simulated screening stored as %q, pushed as %s", s.Kiosk, simID[1])
+		}
+		local++
+		return nil
+	})
+	_, pulled := sdb.Booking(ctx, "CLI111")
+	sdb.Close()
+	if pulled != nil {
+		t.Errorf("simulate did not pull the central bookings first: %v", pulled)
+	}
+	code, out, errs = admin("verify")
+	wantLine := fmt.Sprintf("%s screening: %d (1–%d)", simID[1], local, local)
+	if code != 0 || local == 0 || !strings.Contains(out, wantLine) || !strings.Contains(out, "cli-door-1 screening: 1 (1–1)") {
+		t.Errorf("verify after simulate: %d %q %q; want %q and the door's own unchanged", code, out, errs, wantLine)
+	}
+	// Again into the same --db: the same identity, its ids go on; with
+	// --no-fleet nothing reaches the central database.
+	if code, _, errs := simulateFleet(); code != 0 || !strings.Contains(errs, "simulating as "+simID[1]) {
+		t.Errorf("simulate again into the same --db: %d %q", code, errs)
+	}
+	if code, out, errs := simulateFleet("--no-fleet"); code != 0 || strings.Contains(errs, "simulating as") || out == "" {
+		t.Errorf("simulate --no-fleet: %d %q", code, errs)
+	}
+	code, out, _ = admin("verify")
+	if wantLine = fmt.Sprintf("%s screening: %d (1–%d) intact", simID[1], 2*local, 2*local); code != 0 || !strings.Contains(out, wantLine) {
+		t.Errorf("verify after the second run: %q, want %q", out, wantLine)
+	}
+
+	// Leaving: refused while the config still names the fleet, then
+	// --yes drops the outbox (the kiosk's database is not in use).
+	kdb.Close()
+	kdbFlags := []string{"fleet", "leave", "--db", filepath.Join(dir, "k.db")}
+	if code, _, errs := runCLI(t, "", append(kdbFlags, "--config", kcfg)...); code != 1 || !strings.Contains(errs, "still sets [fleet] url") {
+		t.Errorf("leave with url set: %d %q", code, errs)
+	}
+	standalone := writeFile(t, "standalone.toml", "kiosk_id = \"cli-door-1\"\n")
+	if code, out, errs := runCLI(t, "", append(kdbFlags, "--config", standalone)...); code != 2 || !strings.Contains(out, "holds 0 records") || !strings.Contains(errs, "--yes") {
+		t.Errorf("leave without --yes: %d %q %q", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "", append(kdbFlags, "--config", standalone, "--yes")...); code != 0 || !strings.Contains(out, "left the fleet as cli-door-1") {
+		t.Errorf("leave --yes: %d %q %q", code, out, errs)
+	}
+	if code, out, _ := runCLI(t, "", append(kdbFlags, "--config", standalone, "--yes")...); code != 0 || !strings.Contains(out, "in no fleet") {
+		t.Errorf("leave twice: %d %q", code, out)
+	}
+
 	// A wrong password is a clear failure, not a hang.
 	bogus := filepath.Join(dir, "bogus")
 	os.WriteFile(bogus, []byte("nope\n"), 0o600)
 	if code, _, errs := runCLI(t, "", "fleet", "verify", "--url", url, "--password-file", bogus); code != 1 || !strings.Contains(errs, "password authentication failed") {
 		t.Errorf("wrong password: %d %q", code, errs)
+	}
+	// simulate that cannot reach the central database stops before the
+	// first visitor and says how to simulate offline.
+	if code, out, errs := simulateFleet("--fleet-password-file", bogus); code != 1 || out != "" || !strings.Contains(errs, "--no-fleet") {
+		t.Errorf("simulate with a wrong fleet password: %d %q %q", code, out, errs)
 	}
 }
 

@@ -13,6 +13,7 @@ import (
 	"github.com/thermogate/thermogate/internal/admin"
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/internal/config"
+	"github.com/thermogate/thermogate/internal/fleet"
 	"github.com/thermogate/thermogate/internal/hw"
 	"github.com/thermogate/thermogate/internal/simulate"
 	"github.com/thermogate/thermogate/kiosk"
@@ -28,7 +29,9 @@ func simulateCommand() *command {
 			"screening as the kiosk would (in a temporary database unless --db is given).\n" +
 			"Visitors CSV columns: at (YYYY-MM-DD HH:MM[:SS]), code, symptoms (yes/no), forehead and\n" +
 			"retest (object °C; empty: never presents / same as forehead), fault (nack, pec, flag, stuck, absent, freeze:<ms>).\n" +
-			"Screenings are stored with kiosk id simulate:<kiosk_id>; the kiosk's own database is refused.",
+			"Screenings are stored with kiosk id simulate:<kiosk_id>; the kiosk's own database is refused.\n" +
+			"With [fleet] url set it pulls the central bookings first and pushes the screenings afterwards\n" +
+			"under simulate:<kiosk_id>:<run>, apart from the door's own (--no-fleet: no central database).",
 		setup: func(fs *flag.FlagSet, e *env) runFunc {
 			configPath := fs.String("config", "", "configuration `file` whose rules to check (default: the defaults, or /etc/thermogate/config.toml if it exists)")
 			visitorsPath := fs.String("visitors", "", "visitors CSV `file` (required)")
@@ -36,6 +39,8 @@ func simulateCommand() *command {
 			bookingsPath := fs.String("bookings", "", "bookings CSV or JSON `file` to import first")
 			noise := fs.Bool("noise", false, "add the sensor's usual noise to the readings (seeded: the same every run)")
 			ambient := fs.Float64("ambient", 22, "room temperature in °C")
+			noFleet := fs.Bool("no-fleet", false, "do not sync with the central database even when [fleet] url is set")
+			fleetPassword := fs.String("fleet-password-file", "", "with [fleet]: the kiosk role's password `file` (default: the configuration's password_file; its credential fleet-password outside systemd: "+fleet.CredentialStoreFile+")")
 			return func(ctx context.Context, args []string) error {
 				if *visitorsPath == "" {
 					return usagef("--visitors FILE is required")
@@ -71,6 +76,15 @@ func simulateCommand() *command {
 					return err
 				}
 				defer db.Close()
+				var sync *simSync
+				if cfg.Fleet.Enabled() && !*noFleet {
+					var pulled int
+					if sync, pulled, err = startSimSync(ctx, cfg, *fleetPassword, db, e.stderr); err != nil {
+						return err
+					}
+					defer sync.close(ctx)
+					fmt.Fprintf(e.stderr, "pulled %d central booking changes; simulating as %s\n", pulled, sync.id)
+				}
 				if *bookingsPath != "" {
 					data, err := readImportFile(*bookingsPath, e.stdin)
 					if err != nil {
@@ -91,6 +105,9 @@ func simulateCommand() *command {
 				}
 				kcfg := cfg.Kiosk(time.Time{})
 				kcfg.KioskID = "simulate:" + kcfg.KioskID // a simulated screening says so in every export
+				if sync != nil {
+					kcfg.KioskID = sync.id // and centrally, the same name
+				}
 				flow, err := kiosk.New(kcfg, db, sampler, clk, nil)
 				if err != nil {
 					return err
@@ -110,6 +127,13 @@ func simulateCommand() *command {
 				}
 				fmt.Fprintf(e.stderr, "%d visitors in %.2f s: %s; screenings stored in %s\n",
 					len(results), time.Since(t0).Seconds(), simulate.Summary(results), where)
+				if sync != nil {
+					sent, err := sync.push(ctx)
+					if err != nil {
+						return fmt.Errorf("the decisions above stand, but the central copy of this run is incomplete (%d records sent, %d not): %w", sent, db.OutboxLen(), err)
+					}
+					fmt.Fprintf(e.stderr, "sent %d records to the central database as %s: thermogate fleet verify, fleet report\n", sent, sync.id)
+				}
 				return nil
 			}
 		},

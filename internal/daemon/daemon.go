@@ -114,6 +114,11 @@ func Open(cfg config.Config, opts Options) (_ *Daemon, err error) {
 		if err != nil {
 			return nil, fmt.Errorf("fleet: %w", err)
 		}
+	} else if d.db.OutboxEnabled() {
+		// [fleet] url was emptied: the outbox is kept (and keeps queuing)
+		// so that nothing is lost if the kiosk joins again.
+		d.log.Warn("fleet: [fleet] url is empty but this kiosk still keeps an outbox for the central database; it goes out if the kiosk joins again, or thermogate fleet leave drops it",
+			"kiosk", d.db.FleetKiosk(), "queued", d.db.OutboxLen())
 	}
 	store := timedStore{Store: d.db, db: d.db, m: d.metrics}
 	if d.flow, err = kiosk.New(cfg.Kiosk(opts.NotBefore), store, sampler, d.clock, d.log); err != nil {

@@ -2,7 +2,7 @@ package daemon
 
 import (
 	"context"
-	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -25,24 +25,39 @@ func TestStandaloneHasNoOutbox(t *testing.T) {
 	}
 }
 
+// TestEmptiedURLKeepsTheOutbox: a kiosk whose [fleet] url was emptied
+// starts standalone but keeps its outbox, queuing on, and says so: what it
+// stores goes out if it joins again, until fleet leave drops it.
+func TestEmptiedURLKeepsTheOutbox(t *testing.T) {
+	cfg := testConfig(t, nil)
+	d := open(t, cfg, &recorder{})
+	if _, err := d.DB().EnableOutbox(context.Background(), "door-1"); err != nil {
+		t.Fatal(err)
+	}
+	queued := d.DB().OutboxLen()
+	d.Close()
+
+	var log strings.Builder
+	d2, err := Open(cfg, Options{Notify: &recorder{}, Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d2.Close()
+	if !d2.DB().OutboxEnabled() || d2.DB().OutboxLen() <= queued {
+		t.Errorf("after a standalone start: outbox %v, %d queued (had %d): the start's audit entry was not queued", d2.DB().OutboxEnabled(), d2.DB().OutboxLen(), queued)
+	}
+	if !strings.Contains(log.String(), "thermogate fleet leave drops it") || !strings.Contains(log.String(), "kiosk=door-1") {
+		t.Errorf("start log does not tell of the kept outbox:\n%s", log.String())
+	}
+}
+
 // TestRunSyncsWithTheFleet: with [fleet] set, the running kiosk pulls a
 // centrally imported booking within seconds and pushes what it stored (its
 // config.loaded audit entry) and its heartbeat; a password file others can
 // read stops it at start with a message naming it.
 func TestRunSyncsWithTheFleet(t *testing.T) {
-	srv, err := pgtest.Start()
-	if errors.Is(err, pgtest.ErrNoPostgres) && os.Getenv("CI") == "" {
-		t.Skip(err)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	srv, name := pgtest.ForTest(t)
 	ctx := context.Background()
-	name, err := srv.CreateDB(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
 	admin, err := pgx.Connect(ctx, srv.SuperURL(name))
 	if err != nil {
 		t.Fatal(err)

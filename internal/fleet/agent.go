@@ -26,6 +26,10 @@ type Options struct {
 	DB      *storage.DB
 	Config  Config
 	KioskID string // the configuration's kiosk_id; the role must be this kiosk's
+	// PushAs is the central kiosk_id the outbox goes out under: "" for
+	// KioskID itself, or a simulation identity of it (SimulationID), so
+	// that simulated screenings never mix with the door's own.
+	PushAs  string
 	Version string // the program's version, for the heartbeat
 	// Password is the role's password; empty reads Config.PasswordFile.
 	Password string
@@ -47,6 +51,7 @@ type Options struct {
 // until the server answers. The kiosk's screening never waits for it.
 type Agent struct {
 	o        Options
+	pushAs   string
 	log      *slog.Logger
 	password string
 
@@ -69,7 +74,12 @@ func New(ctx context.Context, o Options) (*Agent, error) {
 	if o.KioskID == "" {
 		return nil, errors.New("BUG: fleet agent without a kiosk id")
 	}
-	a := &Agent{o: o, log: o.Logger, password: o.Password}
+	a := &Agent{o: o, log: o.Logger, password: o.Password, pushAs: o.PushAs}
+	if a.pushAs == "" {
+		a.pushAs = o.KioskID
+	} else if !IsSimulationOf(a.pushAs, o.KioskID) {
+		return nil, fmt.Errorf("BUG: kiosk %s pushing as %q", o.KioskID, a.pushAs)
+	}
 	if a.log == nil {
 		a.log = slog.Default()
 	}
@@ -86,8 +96,12 @@ func New(ctx context.Context, o Options) (*Agent, error) {
 		}
 		a.password = pw
 	}
-	if err := o.DB.EnableOutbox(ctx); err != nil {
+	queued, err := o.DB.EnableOutbox(ctx, a.pushAs)
+	if err != nil {
 		return nil, err
+	}
+	if queued > 0 {
+		a.log.Info("fleet: joined with a history: its screenings and audit entries are queued for the central database", "records", queued, "kiosk", a.pushAs)
 	}
 	return a, nil
 }
@@ -135,6 +149,10 @@ func (a *Agent) setErr(err error) {
 	a.lastErr = err
 	a.mu.Unlock()
 }
+
+// Connect opens a connection as the agent does: for a one-off pull or push
+// (simulate).
+func (a *Agent) Connect(ctx context.Context) (*pgx.Conn, error) { return a.connect(ctx) }
 
 // connect opens a connection and checks that the schema is this program's
 // and that the role is this kiosk's: records are never pushed under
@@ -328,10 +346,10 @@ func (a *Agent) PushOnce(ctx context.Context, conn *pgx.Conn) (int, error) {
 		}
 	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if err := scr.insert(ctx, tx, a.o.KioskID); err != nil {
+		if err := scr.insert(ctx, tx, a.pushAs); err != nil {
 			return err
 		}
-		return aud.insert(ctx, tx, a.o.KioskID)
+		return aud.insert(ctx, tx, a.pushAs)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("push %d records: %w", len(items), err)
@@ -380,7 +398,8 @@ func (c *screeningCols) insert(ctx context.Context, tx pgx.Tx, kiosk string) err
 		return nil
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO thermogate.screenings (kiosk_id, id, time, code, decision, reason, shown_c, booking_used, guard, record)
-		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::bool[], $9::text[], $10::text[])
+		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::bool[], $9::text[], $10::text[]) AS x(id)
+		WHERE x.id > `+purgedThrough("screening")+`
 		ON CONFLICT (kiosk_id, id) DO NOTHING`,
 		kiosk, c.ids, c.times, c.codes, c.decisions, c.reasons, c.shown, c.used, c.guards, c.r)
 	if err != nil {
@@ -417,7 +436,8 @@ func (c *auditCols) insert(ctx context.Context, tx pgx.Tx, kiosk string) error {
 		return nil
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO thermogate.audit (kiosk_id, id, time, actor, action, record)
-		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
+		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[]) AS x(id)
+		WHERE x.id > `+purgedThrough("audit")+`
 		ON CONFLICT (kiosk_id, id) DO NOTHING`,
 		kiosk, c.ids, c.times, c.actors, c.action, c.r)
 	if err != nil {
@@ -427,6 +447,13 @@ func (c *auditCols) insert(ctx context.Context, tx pgx.Tx, kiosk string) error {
 		return sameAsCentral(ctx, tx, "thermogate.audit", kiosk, c.ids, c.r)
 	}
 	return nil
+}
+
+// purgedThrough is the SQL for the last id of kind that `fleet purge`
+// removed from the kiosk's ($1) central chain (0 when none): a kiosk that
+// joins again with its history does not bring back what retention removed.
+func purgedThrough(kind string) string {
+	return `coalesce((SELECT a.id FROM thermogate.chain_anchors a WHERE a.kiosk_id = $1 AND a.kind = '` + kind + `'), 0)`
 }
 
 // sameAsCentral checks that records the server already had are the ones

@@ -51,9 +51,13 @@ func ReadPassword(name string) (string, error) {
 	if !filepath.IsAbs(name) {
 		dir := os.Getenv("CREDENTIALS_DIRECTORY")
 		if dir == "" {
-			return "", fmt.Errorf("fleet.password_file = %q is a credential name, but $CREDENTIALS_DIRECTORY is not set (systemd's LoadCredential=%s:/etc/thermogate/%s sets it); outside systemd give an absolute path", name, name, name)
+			return "", fmt.Errorf("fleet.password_file = %q is a credential name, but $CREDENTIALS_DIRECTORY is not set (the thermogate units set it, loading %s); outside systemd give an absolute path", name, CredentialStoreFile)
 		}
-		name = filepath.Join(dir, name)
+		cred := filepath.Join(dir, name)
+		if _, err := os.Stat(cred); errors.Is(err, os.ErrNotExist) {
+			return "", fmt.Errorf("fleet password: systemd handed over no credential %q: put the password in %s (root, mode 0600) or, for another credential name, add a LoadCredential= drop-in", name, CredentialStoreFile)
+		}
+		name = cred
 	}
 	st, err := os.Stat(name)
 	if err != nil {
@@ -359,12 +363,17 @@ type ChainReport struct {
 	Problem string // "" when intact
 }
 
-// Verify checks every kiosk's central screenings and audit entries: the ids
+// Verify checks every kiosk's (and every simulation run's) central
+// screenings and audit entries: the ids
 // follow one another from the purge anchor (or the first row), each record's
 // columns agree with its stored bytes, and each record's prev is the sha256
 // of the record before it. ok is false when any problem was found.
 func Verify(ctx context.Context, conn *pgx.Conn) (reports []ChainReport, ok bool, err error) {
-	rows, err := conn.Query(ctx, "SELECT id FROM thermogate.kiosks ORDER BY id")
+	// The registered doors and the simulation runs pushed under them.
+	rows, err := conn.Query(ctx, `SELECT id FROM thermogate.kiosks
+		UNION SELECT DISTINCT kiosk_id FROM thermogate.screenings WHERE starts_with(kiosk_id, 'simulate:')
+		UNION SELECT DISTINCT kiosk_id FROM thermogate.audit WHERE starts_with(kiosk_id, 'simulate:')
+		ORDER BY 1`)
 	if err != nil {
 		return nil, false, fmt.Errorf("verify: %w", err)
 	}

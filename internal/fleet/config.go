@@ -44,6 +44,10 @@ const (
 	DefaultPoll         = 30 * time.Second
 	DefaultPushBatch    = 500
 	DefaultPasswordFile = "fleet-password"
+	// CredentialStoreFile is where the password is kept on a kiosk: the
+	// units load it from systemd's credential store as the credential
+	// DefaultPasswordFile (LoadCredential=fleet-password:thermogate-fleet-password).
+	CredentialStoreFile = "/etc/credstore/thermogate-fleet-password"
 )
 
 // Default returns the defaults: standalone.
@@ -92,4 +96,15 @@ func redact(err error) string {
 		return s[:i] + "…"
 	}
 	return s
+}
+
+// SimulationID is the central identity of a simulation run of kiosk: the
+// kiosk's role may push under it, and its screenings never mark a booking
+// used. run tells runs apart (their ids start again at 1).
+func SimulationID(kiosk, run string) string { return "simulate:" + kiosk + ":" + run }
+
+// IsSimulationOf reports whether id is a simulation identity of kiosk.
+func IsSimulationOf(id, kiosk string) bool {
+	run, ok := strings.CutPrefix(id, "simulate:"+kiosk+":")
+	return ok && run != ""
 }

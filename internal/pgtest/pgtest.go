@@ -318,3 +318,24 @@ func (s *Server) Terminate(ctx context.Context, db string, roles ...string) (int
 	err = conn.QueryRow(ctx, q, db, roles).Scan(&n)
 	return n, err
 }
+
+// ForTest starts a server of t's own with one fresh database and removes
+// it when t ends: for a package with one or two tests that need a server
+// (Main and NewDB share one among many). Without PostgreSQL installed t
+// skips, except under CI, as with Main.
+func ForTest(t testing.TB) (srv *Server, db string) {
+	t.Helper()
+	s, err := Start()
+	if errors.Is(err, ErrNoPostgres) && os.Getenv("CI") == "" {
+		t.Skip(err)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return s, NewDB(t, s)
+}
