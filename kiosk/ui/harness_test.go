@@ -196,7 +196,13 @@ func centerOf(t testing.TB, root fyne.CanvasObject, label string) fyne.Position 
 	return fyne.Position{}
 }
 
-// texts returns every text on screen, a no-break space read as a space.
+// plain is text as a reader takes it: a no-break space read as a space, a
+// line break as a space.
+func plain(s string) string {
+	return strings.NewReplacer("\u00a0", " ", "\n", " ").Replace(s)
+}
+
+// texts returns every text on screen, read plain.
 func (h *harness) texts() []string {
 	var out []string
 	for _, p := range h.objects() {
@@ -212,7 +218,7 @@ func (h *harness) texts() []string {
 		}
 	}
 	for i := range out {
-		out[i] = strings.ReplaceAll(out[i], "\u00a0", " ")
+		out[i] = plain(out[i])
 	}
 	return out
 }
@@ -267,7 +273,7 @@ func (h *harness) tapRow(text string) {
 	objs := h.objects()
 	for _, p := range objs {
 		rt, ok := p.obj.(*widget.RichText)
-		if !ok || !strings.Contains(strings.ReplaceAll(rt.String(), "\u00a0", " "), text) {
+		if !ok || !strings.Contains(plain(rt.String()), text) {
 			continue
 		}
 		at := p.pos.Add(fyne.NewPos(2, 2))

@@ -21,14 +21,20 @@ const (
 	sizeSmall    fyne.ThemeSizeName = "thermogate-small"
 )
 
-// para is wrapped text. A temperature never wraps away from its unit.
-func para(s string, size fyne.ThemeSizeName, col fyne.ThemeColorName, bold bool, align fyne.TextAlign) *widget.RichText {
-	s = strings.ReplaceAll(s, " °C", "\u00a0°C")
-	rt := widget.NewRichText(&widget.TextSegment{Text: s, Style: widget.RichTextStyle{
+// para is wrapped text. A temperature never wraps away from its unit, nor
+// any number from a unit the catalog joined to it with a no-break space.
+func para(s string, size fyne.ThemeSizeName, col fyne.ThemeColorName, bold bool, align fyne.TextAlign) *text {
+	return newText(strings.ReplaceAll(s, " °C", "\u00a0°C"), widget.RichTextStyle{
 		Alignment: align, ColorName: col, SizeName: size, TextStyle: fyne.TextStyle{Bold: bold},
-	}})
-	rt.Wrapping = fyne.TextWrapWord
-	return rt
+	}, true)
+}
+
+// line is text on one line, never wrapped: for short texts that change
+// while shown (a countdown), so the screen does not jump.
+func line(s string, size fyne.ThemeSizeName, col fyne.ThemeColorName, bold bool, align fyne.TextAlign) *text {
+	return newText(strings.ReplaceAll(s, " °C", "\u00a0°C"), widget.RichTextStyle{
+		Alignment: align, ColorName: col, SizeName: size, TextStyle: fyne.TextStyle{Bold: bold},
+	}, false)
 }
 
 // atLeast gives obj a minimum size.

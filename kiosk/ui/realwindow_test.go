@@ -182,23 +182,37 @@ func currentCode(t *testing.T, out string) string {
 func startXvfb(t *testing.T) (display, fbdir string) {
 	t.Helper()
 	fbdir = t.TempDir()
-	for n := 90; n < 120; n++ {
-		if _, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n)); err == nil {
-			continue
-		}
-		display = fmt.Sprintf(":%d", n)
-		xvfb := exec.Command("Xvfb", display, "-screen", "0", "1400x900x24", "-fbdir", fbdir, "-nolisten", "tcp")
-		if err := xvfb.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { xvfb.Process.Kill(); xvfb.Wait() })
-		waitFor(t, "Xvfb", func() bool {
-			_, err := os.Stat(fmt.Sprintf("/tmp/.X11-unix/X%d", n))
-			return err == nil
-		})
-		return display, fbdir
+	// Xvfb picks a free display itself and writes its number to fd 3: a
+	// socket left in /tmp/.X11-unix by a killed server (or one in use by
+	// another test run) is no reason to fail.
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no free X display")
+	defer r.Close()
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1400x900x24", "-fbdir", fbdir, "-nolisten", "tcp")
+	xvfb.ExtraFiles = []*os.File{w}
+	var out lockedBuffer
+	xvfb.Stderr = &out
+	if err := xvfb.Start(); err != nil {
+		t.Fatal(err)
+	}
+	w.Close()
+	t.Cleanup(func() { xvfb.Process.Kill(); xvfb.Wait() })
+	got := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(r).ReadString('\n')
+		got <- strings.TrimSpace(line)
+	}()
+	select {
+	case n := <-got:
+		if n == "" {
+			t.Fatalf("Xvfb found no display:\n%s", out.String())
+		}
+		return ":" + n, fbdir
+	case <-time.After(60 * time.Second):
+		t.Fatalf("Xvfb did not start in 60 s:\n%s", out.String())
+	}
 	return "", ""
 }
 

@@ -229,14 +229,11 @@ func (u *UI) measureScreen() fyne.CanvasObject {
 	var left, count fyne.CanvasObject
 	if !u.st.Progress.Present && !u.st.AttemptFrom.IsZero() && u.st.Kiosk.AttemptTime > 0 {
 		// Each attempt waits so long for a forehead: the visitor sees it run.
-		u.attemptLeft = para("", sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)
-		u.attemptLeft.Wrapping = fyne.TextWrapOff
+		u.attemptLeft = line("", sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)
 		left = u.attemptLeft
 	}
 	if attempt != "" {
-		rt := para(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignTrailing)
-		rt.Wrapping = fyne.TextWrapOff
-		count = container.NewCenter(rt)
+		count = container.NewCenter(line(attempt, sizeSmall, theme.ColorNameForeground, false, fyne.TextAlignTrailing))
 	}
 	lines.Add(atLeast(u.progress, 0, 36))
 	if left != nil || count != nil {

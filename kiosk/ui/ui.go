@@ -62,8 +62,8 @@ type UI struct {
 
 	progress    *widget.ProgressBar
 	timeLeft    *timeBar // on a decision or the early screen: how long it stays
-	countdown   *widget.RichText
-	attemptLeft *widget.RichText // on Measure, waiting for a forehead: the seconds left
+	countdown   *text
+	attemptLeft *text // on Measure, waiting for a forehead: the seconds left
 }
 
 // New builds the touchscreen into window w of app and starts following
@@ -270,9 +270,7 @@ func (u *UI) refreshTime() {
 	}
 	left := u.st.Until.Sub(u.opts.Clock.Now())
 	secs := int((left + time.Second - 1) / time.Second)
-	seg := u.countdown.Segments[0].(*widget.TextSegment)
-	seg.Text = u.t("retest.countdown", "s", strconv.Itoa(max(0, secs)))
-	u.countdown.Refresh()
+	u.countdown.SetText(u.t("retest.countdown", "s", strconv.Itoa(max(0, secs))))
 }
 
 // typedRune takes keystrokes: a USB barcode scanner is a keyboard that types

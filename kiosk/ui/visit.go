@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
 )
@@ -138,14 +137,9 @@ func (u *UI) refreshAttempt() {
 	setText(u.attemptLeft, u.t("measure.time_left", "s", fmt.Sprint(secs)))
 }
 
-// setText replaces a one-segment paragraph's text.
-func setText(rt *widget.RichText, s string) {
-	if rt == nil {
-		return
-	}
-	seg := rt.Segments[0].(*widget.TextSegment)
-	if seg.Text != s {
-		seg.Text = s
-		rt.Refresh()
+// setText replaces a paragraph's text, if there is the paragraph.
+func setText(t *text, s string) {
+	if t != nil {
+		t.SetText(s)
 	}
 }

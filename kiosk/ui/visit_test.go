@@ -242,7 +242,7 @@ func TestShowTemperatureRefusesUnknownValue(t *testing.T) {
 // as a space), or nil.
 func (h *harness) richText(s string) *widget.RichText {
 	for _, p := range h.objects() {
-		if rt, ok := p.obj.(*widget.RichText); ok && strings.Contains(strings.ReplaceAll(rt.String(), "\u00a0", " "), s) {
+		if rt, ok := p.obj.(*widget.RichText); ok && strings.Contains(plain(rt.String()), s) {
 			return rt
 		}
 	}
