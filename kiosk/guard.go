@@ -247,7 +247,10 @@ func (s *stepper) closeGuard() {
 	case Measure:
 		r.Progress, r.Until = sensor.Progress{}, time.Time{}
 	case Early:
-		if !r.Waiting() {
+		switch {
+		case r.Ready:
+			r.Until = s.at.Add(cfg.InputTimeout)
+		case !r.Waiting():
 			r.Until = s.at.Add(cfg.DenyTime)
 		}
 	}

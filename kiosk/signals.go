@@ -193,13 +193,13 @@ func signals(prev, next machine, ev Event) (effs []Effect) {
 		}
 		return effs
 	case BookingFound:
-		if prev.busy == "lookup" && next.busy == "" && (nv.Screen == Symptoms || nv.Screen == Measure) {
+		if prev.busy == "lookup" && next.busy == "" && (nv.Screen == Symptoms || nv.Screen == Measure || nv.Ready) {
 			play(CueCode)
 		}
 	}
 
 	switch {
-	case nv.Screen == Early && pv.Screen != Early:
+	case nv.Screen == Early && pv.Screen != Early && !nv.Ready:
 		play(CueEarly) // no decision: nothing is stored for coming early
 	case nv.Screen == Retest && pv.Screen != Retest:
 		play(CueReading, CueMeasureAgain) // a reading was taken; a second one decides

@@ -121,6 +121,11 @@ type State struct {
 	// while the kiosk waits to go on by itself (Waiting); otherwise Until is
 	// when the screen returns to Idle.
 	Opens time.Time
+	// Ready is, on Early, that the window opened while the visitor waited
+	// and, with no symptoms question to ask, the check waits for them to
+	// tap Start (the visitor may have left: nothing is measured or stored
+	// for nobody). Until is then the input timeout.
+	Ready bool
 	// AttemptFrom is, on Measure, when this attempt's measurement started:
 	// the visitor has Settings.AttemptTime from it to bring their forehead.
 	AttemptFrom  time.Time

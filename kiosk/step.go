@@ -29,6 +29,9 @@ type visitor struct {
 	// blocked is why the visitor was denied for something other than
 	// temperature (symptoms, the booking); a clinical reading cannot lift it.
 	blocked Reason
+	// waited: the booking was read again when its window opened, while the
+	// Early screen counted down. The visitor may have walked away since.
+	waited bool
 }
 
 // pending is a decision waiting for its record to be stored.
@@ -283,9 +286,15 @@ func (s *stepper) outOfService(cause string) {
 	s.log(slog.LevelWarn, "out of service", "cause", cause)
 }
 
-// start opens the code screen: the visitor touched the Idle screen.
+// start opens the code screen: the visitor touched the Idle screen (or
+// the decision's); on a ready Early screen it starts the waiting visitor's
+// check.
 func (s *stepper) start() {
 	sc := s.m.view.Screen
+	if sc == Early && s.m.view.Ready && s.m.v.here {
+		s.startMeasure(false, "") // the early visitor is there: the check goes on
+		return
+	}
 	if sc != Idle && sc != Decided {
 		s.refuse(ErrNotNow)
 		return
@@ -397,8 +406,11 @@ func (s *stepper) bookingFound(ev BookingFound) {
 		} else if reason != ReasonOK {
 			s.decide(Deny, reason, nil, decideOpts{})
 		} else if s.m.cfg.Rule.Symptoms {
+			// After a wait, too, the question asks whether anyone is still there.
 			s.show(Symptoms)
 			s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
+		} else if s.m.v.waited {
+			s.ready()
 		} else {
 			s.startMeasure(false, "")
 		}
@@ -419,6 +431,19 @@ func (s *stepper) early() {
 	} else {
 		s.m.view.Until = s.at.Add(s.m.cfg.DenyTime)
 	}
+}
+
+// ready shows Early with Start: the window opened while the visitor
+// waited and there is no symptoms question to ask whether they are still
+// there. Measuring for someone who left would keep the kiosk from the next
+// visitor's code for a minute and end in a referral stored for nobody;
+// so the check waits for Start and, without it, returns to Idle after the
+// input timeout with nothing stored.
+func (s *stepper) ready() {
+	opens := s.m.view.Opens
+	s.show(Early)
+	s.m.view.Opens, s.m.view.Ready = opens, true
+	s.m.view.Until = s.at.Add(s.m.cfg.InputTimeout)
 }
 
 // startMeasure shows Measure: a new measurement starts (see step); notice
@@ -672,12 +697,13 @@ func (s *stepper) tick() {
 	case Retest:
 		s.startMeasure(true, "")
 	case Early:
-		if !s.m.view.Waiting() || !s.m.v.here {
+		if !s.m.view.Waiting() || !s.m.v.here { // a ready screen nobody started, too
 			s.toIdle()
 			return
 		}
 		// The window opens: the visitor, if still there, goes on; the
 		// booking is read again, as it may have changed while they waited.
+		s.m.v.waited = true
 		s.m.busy = "lookup"
 		s.emit(LookupBooking{Code: s.m.v.code})
 	case GuardPIN:

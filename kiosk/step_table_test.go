@@ -3,6 +3,7 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -199,9 +200,9 @@ func TestStepTableBooking(t *testing.T) {
 // itself, reading the booking again; further away it returns to Idle.
 func TestStepTableEarly(t *testing.T) {
 	opens := t0.Add(-15 * time.Minute) // EarlyMin 15
-	arrive := func(t *testing.T, before time.Duration) *tm {
+	arriveWith := func(t *testing.T, cfg *Config, before time.Duration) *tm {
 		t.Helper()
-		x := newTM(t, tableCfg())
+		x := newTM(t, cfg)
 		x.at = opens.Add(-before)
 		x.toSymptoms(booking()).screen(Early)
 		if _, stored := effect[StoreScreening](x.effs); stored {
@@ -215,6 +216,99 @@ func TestStepTableEarly(t *testing.T) {
 		}
 		return x
 	}
+	arrive := func(t *testing.T, before time.Duration) *tm {
+		t.Helper()
+		return arriveWith(t, tableCfg(), before)
+	}
+	// With rule.symptoms_question = false no question asks at the opening
+	// whether the visitor is still there: the screen asks them to tap Start.
+	noQuestion := func(t *testing.T) *tm {
+		t.Helper()
+		cfg := tableCfg()
+		cfg.Rule.Symptoms = false
+		x := arriveWith(t, cfg, time.Minute)
+		x.after(time.Minute).do(Tick{})
+		need[LookupBooking](x)
+		x.do(BookingFound{Code: "AB12CD", Booking: booking()}).screen(Early)
+		if v := x.m.view; !v.Ready || v.Waiting() || !v.Until.Equal(x.at.Add(cfg.InputTimeout)) || !v.Opens.Equal(opens) || v.Code != "AB12CD" {
+			t.Fatalf("at the opening: %+v; want Early, ready, for the input timeout", v)
+		}
+		if _, measures := effect[MeasureForehead](x.effs); measures {
+			t.Fatalf("measures before anyone tapped Start: %s", describe(x.effs))
+		}
+		if snd := need[Sound](x); len(snd.Cues) != 1 || snd.Cues[0] != CueCode {
+			t.Fatalf("sound %v: want the code's tone, as when the question comes", snd)
+		}
+		return x
+	}
+	// Review finding 4: a visitor who walked away was measured for anyway;
+	// after three empty attempts a refer/no_reading was stored for their
+	// code, the guard lamp lit, and for a minute no code could be scanned.
+	t.Run("question off, the visitor left: Idle after the input timeout, nothing measured or stored", func(t *testing.T) {
+		x := noQuestion(t)
+		x.after(x.m.cfg.InputTimeout - time.Millisecond).do(Tick{}).screen(Early)
+		x.after(time.Millisecond).do(Tick{}).screen(Idle)
+		for _, e := range x.effs {
+			switch e.(type) {
+			case StoreScreening, MeasureForehead, LookupBooking, CallGuard:
+				t.Fatalf("the visitor left: %s", describe(x.effs))
+			}
+		}
+	})
+	t.Run("question off: the next visitor scans over the ready screen", func(t *testing.T) {
+		x := noQuestion(t)
+		x.do(EnterCode{Raw: "4711"})
+		if look := need[LookupBooking](x); look.Code != "4711" {
+			t.Fatalf("looks up %q", look.Code)
+		}
+		x.do(BookingFound{Code: "4711", Booking: storage.Booking{Code: "4711", Start: t0, Minutes: 15, Status: storage.StatusActive}}).screen(Measure)
+		if x.m.view.Ready || x.m.view.Code != "4711" {
+			t.Fatalf("the next visitor's check: %+v", x.m.view)
+		}
+	})
+	t.Run("question off: Start measures the visitor who waited", func(t *testing.T) {
+		x := noQuestion(t)
+		x.after(10 * time.Second).do(Start{}).screen(Measure)
+		need[MeasureForehead](x)
+		if v := x.m.view; v.Ready || v.Code != "AB12CD" || v.Attempt != 1 {
+			t.Fatalf("measure view %+v", v)
+		}
+		x.measured(x.reading(36.6), nil)
+		x.stores(Admit, ReasonOK)
+	})
+	t.Run("question off: Cancel on the ready screen leaves, nothing stored", func(t *testing.T) {
+		x := noQuestion(t)
+		x.do(Cancel{}).screen(Idle)
+		if _, stored := effect[StoreScreening](x.effs); stored {
+			t.Fatal("stored")
+		}
+	})
+	t.Run("question off: a guard in between gives the ready screen its input timeout again", func(t *testing.T) {
+		x := noQuestion(t)
+		x.do(OpenGuard{}).screen(GuardPIN)
+		x.after(20 * time.Second).do(GuardClose{}).screen(Early)
+		if v := x.m.view; !v.Ready || !v.Until.Equal(x.at.Add(x.m.cfg.InputTimeout)) {
+			t.Fatalf("after the guard: %+v", v)
+		}
+		if snd, ok := effect[Sound](x.effs); ok && slices.Contains(snd.Cues, CueEarly) {
+			t.Fatalf("says the visitor is early when the check is open: %v", snd)
+		}
+		x.after(x.m.cfg.InputTimeout).do(Tick{}).screen(Idle)
+	})
+	t.Run("question off, coming in time: measured at once, no Start", func(t *testing.T) {
+		cfg := tableCfg()
+		cfg.Rule.Symptoms = false
+		x := newTM(t, cfg)
+		x.toSymptoms(booking()).screen(Measure)
+		need[MeasureForehead](x)
+	})
+	t.Run("Start is refused while the kiosk still waits", func(t *testing.T) {
+		x := arrive(t, time.Minute)
+		x.do(Start{}).screen(Early)
+		if err := refusal(x.effs); !errors.Is(err, ErrNotNow) {
+			t.Fatalf("Start while waiting: %v", err)
+		}
+	})
 	for _, before := range []time.Duration{time.Second, 33 * time.Second, EarlyWait} {
 		t.Run(fmt.Sprintf("%v before: waits and goes on", before), func(t *testing.T) {
 			x := arrive(t, before)

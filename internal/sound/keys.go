@@ -172,9 +172,9 @@ var texts = map[Key]map[string]string{
 		"en": "Let us measure once more.",
 	},
 	KeyEarly: {
-		"lt": "Atvykote anksčiau. Patikra prasidės ekrane nurodytu laiku.",
+		"lt": "Atvykote per anksti. Patikra prasidės ekrane nurodytu laiku.",
 		"pl": "Są Państwo przed czasem. Kontrola zacznie się o godzinie podanej na ekranie.",
-		"ru": "Вы пришли раньше. Проверка начнётся во время, указанное на экране.",
+		"ru": "Вы пришли раньше времени. Проверка начнётся в указанное на экране время.",
 		"en": "You are early. Your check starts at the time shown on the screen.",
 	},
 	KeyAdmit: {

@@ -105,6 +105,8 @@ type harness struct {
 	store *storagetest.Store
 	flow  *kiosk.Flow
 	ui    *UI
+	p     panel               // the panel it shows, for reopen
+	mod   func(*kiosk.Config) // the configuration it was opened with, for reopen
 }
 
 func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
@@ -116,7 +118,7 @@ func newHarness(t testing.TB, p panel, mod func(*kiosk.Config)) *harness {
 // (which still holds the test's bookings and guards).
 func newHarnessOn(t testing.TB, p panel, mod func(*kiosk.Config), store kiosk.Store) *harness {
 	t.Helper()
-	h := &harness{t: t, clk: clock.NewVirtual(t0)}
+	h := &harness{t: t, clk: clock.NewVirtual(t0), p: p, mod: mod}
 	h.store = storagetest.OpenCopy(t, setupDB, storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius, Clock: h.clk})
 	rig, s, err := hw.Simulated(mlxsim.Opts{Clock: h.clk, Ambient: c(22.01)}, nil)
 	if err != nil {

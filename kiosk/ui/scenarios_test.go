@@ -26,6 +26,20 @@ func withBooking(code string, mod func(*storage.Booking)) func(h *harness) {
 	}
 }
 
+// reopen starts h afresh, on the same panel, with its configuration
+// changed by mod: for a scenario that needs another configuration (the
+// screenshots and layout tests open every scenario the same way).
+func (h *harness) reopen(mod func(*kiosk.Config)) {
+	h.t.Helper()
+	first := h.mod
+	*h = *newHarness(h.t, h.p, func(c *kiosk.Config) {
+		if first != nil {
+			first(c)
+		}
+		mod(c)
+	})
+}
+
 func toMeasure(h *harness) {
 	h.EnterCode("AB12CD")
 	h.AnswerSymptoms(false)
@@ -123,6 +137,13 @@ var scenarios = []scenario{
 	// Too early: the window opens in a minute, the kiosk waits; in an hour, it tells the time.
 	{"early-wait", withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(16 * time.Minute) })},
 	{"early-later", withBooking("EARLY2", func(b *storage.Booking) { b.Start = t0.Add(time.Hour); b.Service = "Passports" })},
+	// The window opened while the visitor waited, with no symptoms question to ask: Start.
+	{"early-ready", func(h *harness) {
+		h.reopen(func(c *kiosk.Config) { c.Rule.Symptoms = false })
+		withBooking("EARLY1", func(b *storage.Booking) { b.Start = t0.Add(16 * time.Minute) })(h)
+		h.clk.Advance(time.Minute)
+		h.Tick()
+	}},
 	{"decision-deny-too_late", withBooking("LATE01", func(b *storage.Booking) { b.Start = t0.Add(-time.Hour) })},
 	{"decision-deny-not_today", withBooking("TMRW01", func(b *storage.Booking) { b.Start = t0.AddDate(0, 0, 1) })},
 	{"decision-deny-already_used", withBooking("USED01", func(b *storage.Booking) { b.UsedAt = t0.Add(-time.Hour) })},

@@ -75,7 +75,9 @@ func (u *UI) measureGuide() fyne.CanvasObject {
 // earlyScreen tells a visitor who came before their booking's window when
 // it opens. Nothing is stored. While the kiosk waits (the window opens
 // within kiosk.EarlyWait) it counts down and goes on by itself; otherwise
-// it asks them to come back and returns to the start.
+// it asks them to come back and returns to the start. Once the window has
+// opened with no symptoms question to ask (State.Ready), it waits for the
+// visitor to tap Start.
 func (u *UI) earlyScreen() fyne.CanvasObject {
 	k := u.st.Kiosk
 	fg := theme.ColorNameForegroundOnWarning // on amber: a time to wait for, not a refusal
@@ -84,32 +86,54 @@ func (u *UI) earlyScreen() fyne.CanvasObject {
 	if u.st.Service != "" {
 		booking = u.t("early.booking", "service", u.st.Service, "time", at(u.st.Slot))
 	}
+	title := u.t("early.title", "time", at(u.st.Opens))
+	if u.st.Ready {
+		title = u.t("early.ready")
+	}
 	lines := []fyne.CanvasObject{
-		para(u.t("early.title", "time", at(u.st.Opens)), sizeHuge, fg, true, fyne.TextAlignLeading),
+		para(title, sizeHuge, fg, true, fyne.TextAlignLeading),
 		para(booking, sizeBody, fg, false, fyne.TextAlignLeading),
 	}
-	u.timeLeft = newTimeBar(fg)
-	if u.st.Waiting() {
+	var bar fyne.CanvasObject
+	switch {
+	case u.st.Ready: // no time to count: the input timeout, as on the code screen
+		start := button(u.t("idle.start"), true, u.flow.Start)
+		lines = append(lines, para(u.t("early.ready_hint"), sizeBody, fg, true, fyne.TextAlignLeading),
+			container.NewHBox(atLeast(start, 3*TouchSize, 1.4*TouchSize)))
+	case u.st.Waiting():
 		u.countdown = para("", sizeHeadline, fg, true, fyne.TextAlignLeading)
 		lines = append(lines, para(u.t("early.wait"), sizeBody, fg, true, fyne.TextAlignLeading), u.countdown)
-	} else {
+	default:
 		lines = append(lines, para(u.t("early.come_back"), sizeBody, fg, true, fyne.TextAlignLeading))
 	}
+	if !u.st.Ready {
+		u.timeLeft = newTimeBar(fg)
+		bar = u.timeLeft.c
+	}
 	cancel := touch(button(u.t("common.cancel"), false, u.flow.Cancel))
-	if !u.st.Waiting() {
+	if !u.st.Waiting() && !u.st.Ready {
 		cancel = atLeast(button(u.t("decision.done"), false, u.flow.Done), 1.5*TouchSize, TouchSize)
 	}
 	side := container.NewVBox(icon(iconClock, 110), container.NewHBox(u.langButton()), cancel)
 	if u.portrait() {
 		side = container.NewBorder(nil, nil, container.NewHBox(cornerGap(), icon(iconClock, 110)), container.NewVBox(u.langButton(), cancel))
 	}
-	return container.NewBorder(nil, u.timeLeft.c, nil, nil, newSplit(0.22, side, container.NewVBox(append(lines, layout.NewSpacer())...)))
+	return container.NewBorder(nil, bar, nil, nil, newSplit(0.22, side, container.NewVBox(append(lines, layout.NewSpacer())...)))
 }
 
-// earlyLeft is the time until the window opens, as m:ss.
-func earlyLeft(d time.Duration) string {
+// earlyLeft is the time until the window opens in minutes and seconds,
+// each with its unit ("2 min 59 s", "1 min", "45 s"): "2:59" could read as
+// a time of day.
+func (u *UI) earlyLeft(d time.Duration) string {
 	s := int((max(0, d) + time.Second - 1) / time.Second)
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	m, sec := fmt.Sprint(s/60), fmt.Sprint(s%60)
+	switch {
+	case s < 60:
+		return u.t("early.left_s", "s", sec)
+	case s%60 == 0:
+		return u.t("early.left_m", "m", m)
+	}
+	return u.t("early.left_ms", "m", m, "s", sec)
 }
 
 // refreshEarly updates the early screen's countdown and bar: the wait's bar
@@ -119,7 +143,7 @@ func (u *UI) refreshEarly() {
 	total := u.st.Kiosk.DenyTime
 	if u.st.Waiting() {
 		total = kiosk.EarlyWait
-		setText(u.countdown, u.t("early.countdown", "left", earlyLeft(left)))
+		setText(u.countdown, u.t("early.countdown", "left", u.earlyLeft(left)))
 	}
 	if u.timeLeft != nil && total > 0 {
 		u.timeLeft.set(max(0, min(1, float64(left)/float64(total))))

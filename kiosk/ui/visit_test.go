@@ -28,16 +28,19 @@ func TestEarlyVisitorWaitsThenGoesOn(t *testing.T) {
 			h.typeKeys("EARLY1")
 			h.tap("OK")
 			h.want(kiosk.Early)
-			h.mustShow("Your check opens at 10:01", "Your booking is at 10:16.", "starts by itself", "Starts in 1:00")
+			h.mustShow("Your check opens at 10:01", "Your booking is at 10:16.", "starts by itself", "Starts in 1 min")
 			if h.ui.bg.FillColor != colRefer {
 				t.Fatalf("background %v, want amber: a time to wait for, not a refusal", h.ui.bg.FillColor)
 			}
 			if h.shows("No entry") || len(h.store.Screenings()) != 0 {
 				t.Fatalf("coming early refused or stored: %q, %d stored", h.texts(), len(h.store.Screenings()))
 			}
-			h.clk.Advance(35 * time.Second)
+			h.clk.Advance(time.Second)
 			h.ui.refreshTime()
-			h.mustShow("Starts in 0:25")
+			h.mustShow("Starts in 59 s")
+			h.clk.Advance(34 * time.Second)
+			h.ui.refreshTime()
+			h.mustShow("Starts in 25 s")
 			h.clk.Advance(25 * time.Second)
 			h.Tick()
 			h.want(kiosk.Symptoms)
@@ -71,6 +74,73 @@ func TestEarlyVisitorToldToComeBack(t *testing.T) {
 	if n := len(h.store.Screenings()); n != 0 {
 		t.Fatalf("%d screenings stored for coming early", n)
 	}
+}
+
+// The countdown says minutes and seconds with their units, in every
+// language: "2:59" could be read as a time of day.
+func TestEarlyCountdownNamesItsUnits(t *testing.T) {
+	want := map[kiosk.Lang][]string{ // 2:59, 3:00 and 0:45 before the opening
+		"en": {"Starts in 2 min 59 s", "Starts in 3 min", "Starts in 45 s"},
+		"lt": {"Pradėsime po 2 min. 59 s", "Pradėsime po 3 min.", "Pradėsime po 45 s"},
+		"pl": {"Początek za 2 min 59 s", "Początek za 3 min", "Początek za 45 s"},
+		"ru": {"Начнём через 2 мин 59 с", "Начнём через 3 мин", "Начнём через 45 с"},
+	}
+	for _, lang := range kiosk.Languages {
+		h := newHarness(t, landscape, func(c *kiosk.Config) { c.Lang = lang })
+		h.store.PutBooking(storage.Booking{Code: "EARLY1", Start: t0.Add(15*time.Minute + kiosk.EarlyWait), Minutes: 15, Status: storage.StatusActive})
+		h.scan("EARLY1")
+		h.want(kiosk.Early)
+		h.mustShow(want[lang][1])
+		h.clk.Advance(time.Second)
+		h.ui.refreshTime()
+		h.mustShow(want[lang][0])
+		h.clk.Advance(2*time.Minute + 14*time.Second)
+		h.ui.refreshTime()
+		h.mustShow(want[lang][2])
+	}
+}
+
+// Without the symptoms question nothing asks, at the opening, whether the
+// early visitor is still there: the screen asks them to tap Start. Tapped,
+// the check goes on; untouched, the start screen comes back after the input
+// timeout with nothing measured or stored.
+func TestEarlyVisitorStartsWithoutSymptomsQuestion(t *testing.T) {
+	noQuestion := func(c *kiosk.Config) { c.Lang = "en"; c.Rule.Symptoms = false }
+	arrive := func(t *testing.T, p panel) *harness {
+		h := newHarness(t, p, noQuestion)
+		h.store.PutBooking(storage.Booking{Code: "EARLY1", Start: t0.Add(16 * time.Minute), Minutes: 15, Status: storage.StatusActive})
+		h.scan("EARLY1")
+		h.want(kiosk.Early)
+		h.clk.Advance(time.Minute)
+		h.Tick()
+		h.want(kiosk.Early)
+		h.mustShow("You can start your check now", "Your booking is at 10:16.", "Tap Start")
+		if h.shows("Starts in") || h.shows("opens at") {
+			t.Fatalf("the window is open: %q", h.texts())
+		}
+		return h
+	}
+	for _, p := range panels {
+		t.Run(p.name+": Start", func(t *testing.T) {
+			h := arrive(t, p)
+			h.tap("Start")
+			h.want(kiosk.Measure)
+			h.forehead(35.51)
+			h.want(kiosk.Decided)
+			if recs := h.store.Screenings(); len(recs) != 1 || recs[0].Decision != string(kiosk.Admit) || recs[0].Code != "EARLY1" {
+				t.Fatalf("stored %+v", recs)
+			}
+		})
+	}
+	t.Run("walked away", func(t *testing.T) {
+		h := arrive(t, landscape)
+		h.clk.Advance(kiosk.DefaultConfig().InputTimeout)
+		h.Tick()
+		h.want(kiosk.Idle)
+		if n := len(h.store.Screenings()); n != 0 {
+			t.Fatalf("%d stored for a visitor who left", n)
+		}
+	})
 }
 
 func TestEarlyVisitorCancels(t *testing.T) {
