@@ -46,14 +46,20 @@ func Connect(ctx context.Context, url, password string) (*pgx.Conn, error) {
 // ReadPassword reads a password file: one line. A relative name is in
 // systemd's credentials directory ($CREDENTIALS_DIRECTORY, LoadCredential=).
 // A file others may read is refused: the password would not be the kiosk's
-// alone.
+// alone. Inside the credentials directory the group bits are not looked at:
+// systemd 254 and later give the unit's User= an ACL entry on the credential,
+// which stat shows as mode 0440 (the group bits are the ACL's mask), and the
+// directory is private to the unit; other users' bits are still refused.
 func ReadPassword(name string) (string, error) {
+	credDir := os.Getenv("CREDENTIALS_DIRECTORY")
 	if !filepath.IsAbs(name) {
-		dir := os.Getenv("CREDENTIALS_DIRECTORY")
-		if dir == "" {
+		if credDir == "" {
 			return "", fmt.Errorf("fleet.password_file = %q is a credential name, but $CREDENTIALS_DIRECTORY is not set (the thermogate units set it, loading %s); outside systemd give an absolute path", name, CredentialStoreFile)
 		}
-		cred := filepath.Join(dir, name)
+		if !filepath.IsLocal(name) {
+			return "", fmt.Errorf("fleet.password_file = %q: a credential name is a file name inside $CREDENTIALS_DIRECTORY, not a path leaving it", name)
+		}
+		cred := filepath.Join(credDir, name)
 		if _, err := os.Stat(cred); errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("fleet password: systemd handed over no credential %q: put the password in %s (root, mode 0600) or, for another credential name, add a LoadCredential= drop-in", name, CredentialStoreFile)
 		}
@@ -63,7 +69,11 @@ func ReadPassword(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fleet password: %w", err)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
+	private := os.FileMode(0o077) // group and others
+	if inCredentials(credDir, name) {
+		private = 0o007 // others only: the group bits are systemd's ACL mask
+	}
+	if st.Mode().Perm()&private != 0 {
 		return "", fmt.Errorf("fleet password: %s can be read by others (mode %04o): make it 0600 or 0400, owned by the kiosk's user", name, st.Mode().Perm())
 	}
 	b, err := os.ReadFile(name)
@@ -75,6 +85,16 @@ func ReadPassword(name string) (string, error) {
 		return "", fmt.Errorf("fleet password: %s must hold the password on one line", name)
 	}
 	return pw, nil
+}
+
+// inCredentials reports whether file is directly inside systemd's
+// credentials directory dir ("" when not under systemd).
+func inCredentials(dir, file string) bool {
+	if dir == "" || !filepath.IsAbs(dir) {
+		return false
+	}
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(file))
+	return err == nil && filepath.IsLocal(rel) && !strings.ContainsRune(rel, filepath.Separator)
 }
 
 var kioskIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$`)
