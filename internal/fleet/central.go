@@ -516,6 +516,11 @@ type PurgeResult struct {
 func Purge(ctx context.Context, conn *pgx.Conn, cutoff time.Time) (PurgeResult, error) {
 	var res PurgeResult
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		// Pushes under way finish first, and wait for this: a push reads
+		// the anchors once and relies on them until it commits.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", purgeLock); err != nil {
+			return err
+		}
 		for _, kind := range []string{storage.OutboxScreening, storage.OutboxAudit} {
 			table := "thermogate.screenings"
 			if kind == storage.OutboxAudit {
@@ -546,8 +551,11 @@ func Purge(ctx context.Context, conn *pgx.Conn, cutoff time.Time) (PurgeResult, 
 					return err
 				}
 				sum := sha256.Sum256([]byte(record))
-				if _, err := tx.Exec(ctx, `INSERT INTO thermogate.chain_anchors (kiosk_id, kind, id, hash) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (kiosk_id, kind) DO UPDATE SET id = EXCLUDED.id, hash = EXCLUDED.hash`, c.kiosk, kind, c.id, hex.EncodeToString(sum[:])); err != nil {
+				// The cutoff is kept with the anchor: a push skips a record at
+				// or below the anchor only when it is older (see unpurged).
+				if _, err := tx.Exec(ctx, `INSERT INTO thermogate.chain_anchors (kiosk_id, kind, id, hash, cutoff) VALUES ($1, $2, $3, $4, $5)
+					ON CONFLICT (kiosk_id, kind) DO UPDATE SET id = EXCLUDED.id, hash = EXCLUDED.hash,
+						cutoff = greatest(thermogate.chain_anchors.cutoff, EXCLUDED.cutoff)`, c.kiosk, kind, c.id, hex.EncodeToString(sum[:]), cutoff); err != nil {
 					return err
 				}
 				tag, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE kiosk_id = $1 AND id <= $2", c.kiosk, c.id)
