@@ -109,3 +109,65 @@ func TestPushRefusesANewDatabaseBelowThePurgeAnchor(t *testing.T) {
 	}
 	verifyOK(t, c, "after the door's own history came back")
 }
+
+// TestMigrationKeepsThePurgeCutoffOfOlderAnchors: anchors made before
+// schema version 3 kept no cutoff; the migration gives each the time of
+// the first record purge left (every removed record was older), or its own
+// time when purge left none, so a push checks them like new ones.
+func TestMigrationKeepsThePurgeCutoffOfOlderAnchors(t *testing.T) {
+	c := newCentral(t)
+	ctx := context.Background()
+	a := newDoor(t, c, "oldanchor", "", nil)
+	at := func(d, h int) time.Time { return time.Date(2026, 3, d, h, 0, 0, 0, vilnius) }
+	for _, d := range []int{10, 10, 12} {
+		visit(t, a.db, at(d, 9), "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
+	}
+	ac := a.connect(t)
+	for a.db.OutboxLen() > 0 {
+		if _, err := a.agent.PushOnce(ctx, ac); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := fleet.Purge(ctx, c.conn, at(11, 0)); err != nil {
+		t.Fatal(err)
+	}
+	// Back to version 2 as it was: no cutoff column.
+	for _, q := range []string{
+		"ALTER TABLE thermogate.chain_anchors DROP COLUMN cutoff",
+		"DELETE FROM thermogate.migrations WHERE version = 3",
+		"INSERT INTO thermogate.chain_anchors (kiosk_id, kind, id, hash) VALUES ('gone', 'audit', 7, 'x')",
+	} {
+		if _, err := c.conn.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	before := time.Now()
+	if v, err := fleet.Migrate(ctx, c.conn); err != nil || len(v) != 1 || v[0] != 3 {
+		t.Fatalf("migrate from 2: %v, %v", v, err)
+	}
+	var cut, gone time.Time
+	c.conn.QueryRow(ctx, "SELECT cutoff FROM thermogate.chain_anchors WHERE kiosk_id = $1 AND kind = 'screening'", a.id).Scan(&cut)
+	c.conn.QueryRow(ctx, "SELECT cutoff FROM thermogate.chain_anchors WHERE kiosk_id = 'gone'").Scan(&gone)
+	if !cut.Equal(at(12, 9)) {
+		t.Errorf("backfilled cutoff %v, want the first record left, %v", cut, at(12, 9))
+	}
+	if gone.Before(before.Add(-time.Minute)) {
+		t.Errorf("an anchor with nothing left: cutoff %v, want the migration's time", gone)
+	}
+	// Checked as before: a new record under the purged ids is refused.
+	db, err := storage.Open(filepath.Join(t.TempDir(), "fresh.db"), storage.Options{Vocabulary: kiosk.Vocabulary(), Location: vilnius})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	fc := fleet.Default()
+	fc.URL, fc.PasswordFile = a.url, "/nonexistent"
+	agent, err := fleet.New(ctx, fleet.Options{DB: db, Config: fc, KioskID: a.id, Password: a.setup.Password})
+	if err != nil {
+		t.Fatal(err)
+	}
+	visit(t, db, at(20, 9), "", string(kiosk.Admit), string(kiosk.ReasonOK), false)
+	if _, err := agent.PushOnce(ctx, ac); err == nil || !strings.Contains(err.Error(), "was the kiosk's database replaced") {
+		t.Errorf("after the migration: %v; want refused", err)
+	}
+}
