@@ -40,7 +40,7 @@ func TestFleetCommands(t *testing.T) {
 		return runCLI(t, "", append(full, args[1:]...)...)
 	}
 
-	if code, out, errs := admin("migrate"); code != 0 || !strings.Contains(out, "migrated to version 2") {
+	if code, out, errs := admin("migrate"); code != 0 || !strings.Contains(out, "migrated to version 3") {
 		t.Fatalf("migrate: %d %q %q", code, out, errs)
 	}
 	if code, out, _ := admin("migrate"); code != 0 || !strings.Contains(out, "up to date") {

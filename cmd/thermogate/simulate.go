@@ -76,6 +76,9 @@ func simulateCommand() *command {
 					return err
 				}
 				defer db.Close()
+				// A simulated screening says so in every export and, centrally,
+				// under the name it goes out as.
+				stampAs := "simulate:" + cfg.KioskID
 				var sync *simSync
 				if cfg.Fleet.Enabled() && !*noFleet {
 					var pulled int
@@ -83,7 +86,18 @@ func simulateCommand() *command {
 						return err
 					}
 					defer sync.close(ctx)
+					stampAs = sync.id
 					fmt.Fprintf(e.stderr, "pulled %d central booking changes; simulating as %s\n", pulled, sync.id)
+				} else if db.OutboxEnabled() {
+					// A --db an earlier run synced keeps queuing: what this run
+					// stores goes out with the next run that syncs, under the
+					// outbox's identity, so it carries that name.
+					id := db.FleetKiosk()
+					if !fleet.IsSimulationOf(id, cfg.KioskID) {
+						return usagef("--db %s queues its records for the central database as %q, not as a simulation of kiosk %q: simulated screenings would go out under that name; use another --db", path, id, cfg.KioskID)
+					}
+					stampAs = id
+					fmt.Fprintf(e.stderr, "not syncing; --db %s queues for the central database as %s: this run goes out with the next one that syncs\n", path, id)
 				}
 				if *bookingsPath != "" {
 					data, err := readImportFile(*bookingsPath, e.stdin)
@@ -104,10 +118,7 @@ func simulateCommand() *command {
 					rig.Sim.SetNoise(hw.SimNoise)
 				}
 				kcfg := cfg.Kiosk(time.Time{})
-				kcfg.KioskID = "simulate:" + kcfg.KioskID // a simulated screening says so in every export
-				if sync != nil {
-					kcfg.KioskID = sync.id // and centrally, the same name
-				}
+				kcfg.KioskID = stampAs
 				flow, err := kiosk.New(kcfg, db, sampler, clk, nil)
 				if err != nil {
 					return err

@@ -90,6 +90,9 @@ func (d *Daemon) exportDue(ctx context.Context) {
 		d.log.Error("retention purge failed", "err", err)
 	} else if pr.Screenings+pr.AuditEntries > 0 {
 		d.log.Info("purged", "screenings", pr.Screenings, "audit", pr.AuditEntries)
+		if pr.Unsent > 0 {
+			d.log.Warn("fleet: retention removed records never sent to the central database; they are not sent now (audited as retention.purge)", "unsent", pr.Unsent)
+		}
 	}
 }
 

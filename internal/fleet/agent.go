@@ -2,6 +2,8 @@ package fleet
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -346,10 +348,19 @@ func (a *Agent) PushOnce(ctx context.Context, conn *pgx.Conn) (int, error) {
 		}
 	}
 	err = pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
-		if err := scr.insert(ctx, tx, a.pushAs); err != nil {
+		// A purge waits for this push and this push for a purge: the
+		// anchors read here hold until the commit.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock_shared($1)", purgeLock); err != nil {
 			return err
 		}
-		return aud.insert(ctx, tx, a.pushAs)
+		anchors, err := readAnchors(ctx, tx, a.pushAs)
+		if err != nil {
+			return err
+		}
+		if err := scr.insert(ctx, tx, a.pushAs, anchors[storage.OutboxScreening]); err != nil {
+			return err
+		}
+		return aud.insert(ctx, tx, a.pushAs, anchors[storage.OutboxAudit])
 	})
 	if err != nil {
 		return 0, fmt.Errorf("push %d records: %w", len(items), err)
@@ -374,6 +385,7 @@ type screeningCols struct {
 	codes, decisions, reasons, guards, r []string
 	shown                                []*float64
 	used                                 []bool
+	prevs                                []*string // nil: the record carries no link (version 1)
 }
 
 func (c *screeningCols) add(it storage.OutboxItem) error {
@@ -390,16 +402,26 @@ func (c *screeningCols) add(it storage.OutboxItem) error {
 	c.shown = append(c.shown, s.ShownC)
 	c.used = append(c.used, s.BookingUsed)
 	c.r = append(c.r, string(it.Record))
+	if s.Version >= 2 {
+		c.prevs = append(c.prevs, &s.Prev)
+	} else {
+		c.prevs = append(c.prevs, nil)
+	}
 	return nil
 }
 
-func (c *screeningCols) insert(ctx context.Context, tx pgx.Tx, kiosk string) error {
-	if len(c.ids) == 0 {
-		return nil
+func (c *screeningCols) insert(ctx context.Context, tx pgx.Tx, kiosk string, an anchor) error {
+	keep, err := an.unpurged(storage.OutboxScreening, kiosk, c.ids, c.times, c.r, c.prevs)
+	if err != nil || len(keep) == 0 {
+		return err
+	}
+	if len(keep) < len(c.ids) {
+		c.ids, c.times, c.codes, c.decisions = pick(keep, c.ids), pick(keep, c.times), pick(keep, c.codes), pick(keep, c.decisions)
+		c.reasons, c.guards, c.r = pick(keep, c.reasons), pick(keep, c.guards), pick(keep, c.r)
+		c.shown, c.used, c.prevs = pick(keep, c.shown), pick(keep, c.used), pick(keep, c.prevs)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO thermogate.screenings (kiosk_id, id, time, code, decision, reason, shown_c, booking_used, guard, record)
-		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::bool[], $9::text[], $10::text[]) AS x(id)
-		WHERE x.id > `+purgedThrough("screening")+`
+		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::float8[], $8::bool[], $9::text[], $10::text[])
 		ON CONFLICT (kiosk_id, id) DO NOTHING`,
 		kiosk, c.ids, c.times, c.codes, c.decisions, c.reasons, c.shown, c.used, c.guards, c.r)
 	if err != nil {
@@ -416,6 +438,7 @@ type auditCols struct {
 	times          []time.Time
 	actors, action []string
 	r              []string
+	prevs          []*string
 }
 
 func (c *auditCols) add(it storage.OutboxItem) error {
@@ -428,16 +451,21 @@ func (c *auditCols) add(it storage.OutboxItem) error {
 	c.actors = append(c.actors, e.Actor)
 	c.action = append(c.action, e.Action)
 	c.r = append(c.r, string(it.Record))
+	c.prevs = append(c.prevs, &e.Prev)
 	return nil
 }
 
-func (c *auditCols) insert(ctx context.Context, tx pgx.Tx, kiosk string) error {
-	if len(c.ids) == 0 {
-		return nil
+func (c *auditCols) insert(ctx context.Context, tx pgx.Tx, kiosk string, an anchor) error {
+	keep, err := an.unpurged(storage.OutboxAudit, kiosk, c.ids, c.times, c.r, c.prevs)
+	if err != nil || len(keep) == 0 {
+		return err
+	}
+	if len(keep) < len(c.ids) {
+		c.ids, c.times, c.actors, c.action = pick(keep, c.ids), pick(keep, c.times), pick(keep, c.actors), pick(keep, c.action)
+		c.r, c.prevs = pick(keep, c.r), pick(keep, c.prevs)
 	}
 	tag, err := tx.Exec(ctx, `INSERT INTO thermogate.audit (kiosk_id, id, time, actor, action, record)
-		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[]) AS x(id)
-		WHERE x.id > `+purgedThrough("audit")+`
+		SELECT $1, * FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[])
 		ON CONFLICT (kiosk_id, id) DO NOTHING`,
 		kiosk, c.ids, c.times, c.actors, c.action, c.r)
 	if err != nil {
@@ -449,11 +477,78 @@ func (c *auditCols) insert(ctx context.Context, tx pgx.Tx, kiosk string) error {
 	return nil
 }
 
-// purgedThrough is the SQL for the last id of kind that `fleet purge`
-// removed from the kiosk's ($1) central chain (0 when none): a kiosk that
-// joins again with its history does not bring back what retention removed.
-func purgedThrough(kind string) string {
-	return `coalesce((SELECT a.id FROM thermogate.chain_anchors a WHERE a.kiosk_id = $1 AND a.kind = '` + kind + `'), 0)`
+// purgeLock is the advisory lock Purge holds exclusively and a push shared.
+const purgeLock = 4810951742
+
+// anchor is where `fleet purge` cut one of a kiosk's central chains.
+type anchor struct {
+	found  bool
+	id     int64
+	hash   string    // sha256 of the record at id, hex
+	cutoff time.Time // every record purge removed is older
+}
+
+// readAnchors returns kiosk's anchors by kind.
+func readAnchors(ctx context.Context, tx pgx.Tx, kiosk string) (map[string]anchor, error) {
+	rows, err := tx.Query(ctx, "SELECT kind, id, hash, cutoff FROM thermogate.chain_anchors WHERE kiosk_id = $1", kiosk)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]anchor{}
+	for rows.Next() {
+		var kind string
+		an := anchor{found: true}
+		if err := rows.Scan(&kind, &an.id, &an.hash, &an.cutoff); err != nil {
+			return nil, err
+		}
+		out[kind] = an
+	}
+	return out, rows.Err()
+}
+
+// unpurged returns the indexes of the records to insert: all but those
+// `fleet purge` removed centrally, which a kiosk joining again with its
+// history sends once more and which stay removed. A record at or below
+// the anchor is skipped only when it is one purge removed: older than the
+// cutoff, and at the anchor's id the very bytes anchored; the record after
+// the anchor must link to it. Anything else is a new record under a
+// purged id (the kiosk's database was replaced, or its kiosk_id given to
+// another door): skipping it would drop it unsent and, for an admitted
+// visitor, leave the booking unused centrally, so the push is refused.
+func (an anchor) unpurged(kind, kiosk string, ids []int64, times []time.Time, records []string, prevs []*string) ([]int, error) {
+	keep := make([]int, 0, len(ids))
+	for i, id := range ids {
+		if !an.found || id > an.id {
+			if an.found && id == an.id+1 && prevs[i] != nil && *prevs[i] != an.hash {
+				return nil, replaced(kind, id, kiosk, an, "it does not link to the record there")
+			}
+			keep = append(keep, i)
+			continue
+		}
+		if !times[i].Truncate(time.Microsecond).Before(an.cutoff) {
+			return nil, replaced(kind, id, kiosk, an, "it is newer than that purge's cutoff "+an.cutoff.UTC().Format(time.RFC3339))
+		}
+		if id == an.id {
+			if sum := sha256.Sum256([]byte(records[i])); hex.EncodeToString(sum[:]) != an.hash {
+				return nil, replaced(kind, id, kiosk, an, "its bytes are not the record purge removed there")
+			}
+		}
+	}
+	return keep, nil
+}
+
+func replaced(kind string, id int64, kiosk string, an anchor, why string) error {
+	return fmt.Errorf("%s %d of kiosk %s: fleet purge cut this kiosk's central %s chain at %d, but %s: was the kiosk's database replaced, or its kiosk_id given to another door? Nothing more is pushed until an administrator looks (deploy/README.md, Several doors: a door's database replaced)",
+		kind, id, kiosk, kind, an.id, why)
+}
+
+func pick[T any](keep []int, s []T) []T {
+	out := make([]T, len(keep))
+	for j, i := range keep {
+		out[j] = s[i]
+	}
+	return out
 }
 
 // sameAsCentral checks that records the server already had are the ones

@@ -46,14 +46,20 @@ func Connect(ctx context.Context, url, password string) (*pgx.Conn, error) {
 // ReadPassword reads a password file: one line. A relative name is in
 // systemd's credentials directory ($CREDENTIALS_DIRECTORY, LoadCredential=).
 // A file others may read is refused: the password would not be the kiosk's
-// alone.
+// alone. Inside the credentials directory the group bits are not looked at:
+// systemd 254 and later give the unit's User= an ACL entry on the credential,
+// which stat shows as mode 0440 (the group bits are the ACL's mask), and the
+// directory is private to the unit; other users' bits are still refused.
 func ReadPassword(name string) (string, error) {
+	credDir := os.Getenv("CREDENTIALS_DIRECTORY")
 	if !filepath.IsAbs(name) {
-		dir := os.Getenv("CREDENTIALS_DIRECTORY")
-		if dir == "" {
+		if credDir == "" {
 			return "", fmt.Errorf("fleet.password_file = %q is a credential name, but $CREDENTIALS_DIRECTORY is not set (the thermogate units set it, loading %s); outside systemd give an absolute path", name, CredentialStoreFile)
 		}
-		cred := filepath.Join(dir, name)
+		if !filepath.IsLocal(name) {
+			return "", fmt.Errorf("fleet.password_file = %q: a credential name is a file name inside $CREDENTIALS_DIRECTORY, not a path leaving it", name)
+		}
+		cred := filepath.Join(credDir, name)
 		if _, err := os.Stat(cred); errors.Is(err, os.ErrNotExist) {
 			return "", fmt.Errorf("fleet password: systemd handed over no credential %q: put the password in %s (root, mode 0600) or, for another credential name, add a LoadCredential= drop-in", name, CredentialStoreFile)
 		}
@@ -63,7 +69,11 @@ func ReadPassword(name string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("fleet password: %w", err)
 	}
-	if st.Mode().Perm()&0o077 != 0 {
+	private := os.FileMode(0o077) // group and others
+	if inCredentials(credDir, name) {
+		private = 0o007 // others only: the group bits are systemd's ACL mask
+	}
+	if st.Mode().Perm()&private != 0 {
 		return "", fmt.Errorf("fleet password: %s can be read by others (mode %04o): make it 0600 or 0400, owned by the kiosk's user", name, st.Mode().Perm())
 	}
 	b, err := os.ReadFile(name)
@@ -75,6 +85,16 @@ func ReadPassword(name string) (string, error) {
 		return "", fmt.Errorf("fleet password: %s must hold the password on one line", name)
 	}
 	return pw, nil
+}
+
+// inCredentials reports whether file is directly inside systemd's
+// credentials directory dir ("" when not under systemd).
+func inCredentials(dir, file string) bool {
+	if dir == "" || !filepath.IsAbs(dir) {
+		return false
+	}
+	rel, err := filepath.Rel(filepath.Clean(dir), filepath.Clean(file))
+	return err == nil && filepath.IsLocal(rel) && !strings.ContainsRune(rel, filepath.Separator)
 }
 
 var kioskIDPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,49}$`)
@@ -496,6 +516,11 @@ type PurgeResult struct {
 func Purge(ctx context.Context, conn *pgx.Conn, cutoff time.Time) (PurgeResult, error) {
 	var res PurgeResult
 	err := pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		// Pushes under way finish first, and wait for this: a push reads
+		// the anchors once and relies on them until it commits.
+		if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", purgeLock); err != nil {
+			return err
+		}
 		for _, kind := range []string{storage.OutboxScreening, storage.OutboxAudit} {
 			table := "thermogate.screenings"
 			if kind == storage.OutboxAudit {
@@ -526,8 +551,11 @@ func Purge(ctx context.Context, conn *pgx.Conn, cutoff time.Time) (PurgeResult, 
 					return err
 				}
 				sum := sha256.Sum256([]byte(record))
-				if _, err := tx.Exec(ctx, `INSERT INTO thermogate.chain_anchors (kiosk_id, kind, id, hash) VALUES ($1, $2, $3, $4)
-					ON CONFLICT (kiosk_id, kind) DO UPDATE SET id = EXCLUDED.id, hash = EXCLUDED.hash`, c.kiosk, kind, c.id, hex.EncodeToString(sum[:])); err != nil {
+				// The cutoff is kept with the anchor: a push skips a record at
+				// or below the anchor only when it is older (see unpurged).
+				if _, err := tx.Exec(ctx, `INSERT INTO thermogate.chain_anchors (kiosk_id, kind, id, hash, cutoff) VALUES ($1, $2, $3, $4, $5)
+					ON CONFLICT (kiosk_id, kind) DO UPDATE SET id = EXCLUDED.id, hash = EXCLUDED.hash,
+						cutoff = greatest(thermogate.chain_anchors.cutoff, EXCLUDED.cutoff)`, c.kiosk, kind, c.id, hex.EncodeToString(sum[:]), cutoff); err != nil {
 					return err
 				}
 				tag, err := tx.Exec(ctx, "DELETE FROM "+table+" WHERE kiosk_id = $1 AND id <= $2", c.kiosk, c.id)
