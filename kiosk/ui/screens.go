@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -323,12 +322,29 @@ func (u *UI) tempIn(lang kiosk.Lang, c float64) string {
 	return s
 }
 
+// outOfServiceScreen says "please wait" in all four languages at once:
+// nothing changes on it while the kiosk is out of service, so it has no
+// language button, and whoever comes reads their own. The kiosk's own
+// language comes first; the cause, for the guard, last and small.
 func (u *UI) outOfServiceScreen() fyne.CanvasObject {
-	text := container.NewVBox(
-		para(u.t("oos.title"), sizeHuge, theme.ColorNameForegroundOnWarning, true, fyne.TextAlignLeading),
-		para(u.t("oos.body"), sizeBody, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
-		layout.NewSpacer(),
-		para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
-	)
-	return newSplit(0.28, icon(iconHand, 150), text)
+	langs := []kiosk.Lang{u.st.Kiosk.Lang}
+	for _, l := range kiosk.Languages {
+		if l != u.st.Kiosk.Lang {
+			langs = append(langs, l)
+		}
+	}
+	fg := theme.ColorNameForegroundOnWarning
+	var lines []fyne.CanvasObject
+	for _, l := range langs {
+		lines = append(lines, container.NewVBox(para(u.cat.T(l, "oos.title"), sizeBody, fg, true, fyne.TextAlignLeading),
+			para(u.cat.T(l, "oos.body"), sizeBody, fg, false, fyne.TextAlignLeading)))
+	}
+	cause := para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, fg, false, fyne.TextAlignLeading)
+	if u.portrait() { // one below the other, the hand beside the first
+		lines[0] = container.NewBorder(nil, nil, nil, icon(iconHand, 100), lines[0])
+		return container.NewBorder(nil, cause, nil, nil, container.NewVBox(lines...))
+	}
+	// Two by two on the 800×480 panel, the hand beside them.
+	text := container.NewBorder(nil, cause, nil, nil, container.NewGridWithColumns(2, lines...))
+	return newSplit(0.15, container.NewVBox(icon(iconHand, 100)), text)
 }
