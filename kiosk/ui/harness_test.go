@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -372,3 +373,39 @@ func (h *harness) GuardLogin(name, pin string) error {
 }
 func (h *harness) Tick() error  { return h.do(kiosk.Tick{}) }
 func (h *harness) Probe() error { return h.do(kiosk.ProbeDue{}) }
+
+// midWordSplits returns the places where a wrapped text on screen breaks a
+// line inside a word ("registruodami / esi"): Fyne does that to a word
+// wider than its column. A break at a space, or after a hyphen or a dash,
+// is fine.
+func (h *harness) midWordSplits() []string {
+	var out []string
+	for _, p := range h.objects() {
+		rt, ok := p.obj.(*widget.RichText)
+		if !ok || len(rt.Segments) != 1 {
+			continue
+		}
+		var rows []string
+		for _, o := range test.WidgetRenderer(rt).Objects() {
+			if t, ok := o.(*canvas.Text); ok && t.Text != "" {
+				rows = append(rows, t.Text)
+			}
+		}
+		text := []rune(rt.String())
+		at := 0
+		for i, row := range rows {
+			r := []rune(strings.TrimSpace(row))
+			for at < len(text) && unicode.IsSpace(text[at]) {
+				at++
+			}
+			if i > 0 && at > 0 && at < len(text) && !unicode.IsSpace(text[at-1]) && !strings.ContainsRune("-–—/", text[at-1]) {
+				out = append(out, string(text[max(0, at-12):at])+" / "+string(text[at:min(len(text), at+12)]))
+			}
+			if at+len(r) > len(text) || string(text[at:at+len(r)]) != string(r) {
+				break // not a plain wrap of the text: nothing to judge
+			}
+			at += len(r)
+		}
+	}
+	return out
+}

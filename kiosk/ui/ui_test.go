@@ -409,6 +409,9 @@ func TestEveryScreenOnBothPanels(t *testing.T) {
 						t.Errorf("%s %s %s: button %q is %.0f×%.0f, smaller than 15 mm (%.0f)", p.name, lang, sc.name, b.Text, b.Size().Width, b.Size().Height, MinTouch)
 					}
 				}
+				for _, s := range h.midWordSplits() {
+					t.Errorf("%s %s %s: a line breaks inside a word: %q", p.name, lang, sc.name, s)
+				}
 				for _, s := range h.texts() {
 					if rawKey.MatchString(strings.TrimSpace(s)) || strings.ContainsAny(s, "{}") {
 						t.Errorf("%s %s %s shows %q", p.name, lang, sc.name, s)
