@@ -190,12 +190,15 @@ func objectsOf(root fyne.CanvasObject) []placed {
 // centerOf is where the button labelled label is, in canvas units.
 func centerOf(t testing.TB, root fyne.CanvasObject, label string) fyne.Position {
 	t.Helper()
+	b := labelled(root, label)
+	if b == nil {
+		t.Fatalf("no button %q", label)
+	}
 	for _, p := range objectsOf(root) {
-		if b, ok := p.obj.(*widget.Button); ok && b.Text == label {
+		if p.obj == b {
 			return p.pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2))
 		}
 	}
-	t.Fatalf("no button %q", label)
 	return fyne.Position{}
 }
 
@@ -245,28 +248,61 @@ func (h *harness) mustShow(texts ...string) {
 	}
 }
 
-// tap taps the button labelled label (the catalog's text for key in lang).
+// tap taps the button labelled label (the catalog's text for key in lang):
+// a button's own label, or the text over a blank button (wrapButton).
 func (h *harness) tap(label string) {
 	h.t.Helper()
-	for _, p := range h.objects() {
-		if b, ok := p.obj.(*widget.Button); ok && b.Text == label && !b.Disabled() {
-			test.Tap(b)
-			h.settle()
-			return
+	b := labelled(h.win.Content(), label)
+	if b == nil || b.Disabled() {
+		h.t.Fatalf("no button %q on the %s screen; it shows %q", label, h.flow.State().Screen, h.texts())
+	}
+	test.Tap(b)
+	h.settle()
+}
+
+// labelled finds the button labelled label, preferring an enabled one.
+func labelled(root fyne.CanvasObject, label string) *widget.Button {
+	objs := objectsOf(root)
+	var found *widget.Button
+	for _, p := range objs {
+		if b, ok := p.obj.(*widget.Button); ok && b.Text == label && (found == nil || found.Disabled()) {
+			found = b
 		}
 	}
-	h.t.Fatalf("no button %q on the %s screen; it shows %q", label, h.flow.State().Screen, h.texts())
+	if found != nil {
+		return found
+	}
+	for _, p := range objs {
+		rt, ok := p.obj.(*widget.RichText)
+		if !ok || strings.ReplaceAll(rt.String(), "\u00a0", " ") != strings.ReplaceAll(label, "\u00a0", " ") {
+			continue
+		}
+		if b := buttonUnder(objs, p.pos.Add(fyne.NewPos(2, 2))); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// buttonUnder is the blank button under at, if any.
+func buttonUnder(objs []placed, at fyne.Position) *widget.Button {
+	for _, q := range objs {
+		b, ok := q.obj.(*widget.Button)
+		if ok && b.Text == "" && at.X >= q.pos.X && at.Y >= q.pos.Y &&
+			at.X < q.pos.X+b.Size().Width && at.Y < q.pos.Y+b.Size().Height {
+			return b
+		}
+	}
+	return nil
 }
 
 // disabled reports whether the button labelled label is on screen and disabled.
 func (h *harness) disabled(label string) bool {
-	for _, p := range h.objects() {
-		if b, ok := p.obj.(*widget.Button); ok && b.Text == label {
-			return b.Disabled()
-		}
+	b := labelled(h.win.Content(), label)
+	if b == nil {
+		h.t.Fatalf("no button %q on the %s screen", label, h.flow.State().Screen)
 	}
-	h.t.Fatalf("no button %q on the %s screen", label, h.flow.State().Screen)
-	return false
+	return b.Disabled()
 }
 
 // tapRow taps the row whose text contains text: a blank button under a

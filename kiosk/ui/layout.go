@@ -19,6 +19,9 @@ const (
 	sizeHeadline fyne.ThemeSizeName = "thermogate-headline"
 	sizeBody     fyne.ThemeSizeName = "thermogate-body"
 	sizeSmall    fyne.ThemeSizeName = "thermogate-small"
+	// sizeGuardButton is a guard's button's label that may wrap: two lines
+	// of it fit a 16 mm button.
+	sizeGuardButton fyne.ThemeSizeName = "thermogate-guard-button"
 )
 
 // para is wrapped text. A temperature never wraps away from its unit, nor

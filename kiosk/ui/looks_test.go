@@ -4,6 +4,9 @@ import (
 	"strings"
 	"testing"
 
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
@@ -40,5 +43,60 @@ func TestOutOfServiceInEveryLanguage(t *testing.T) {
 				t.Errorf("%s: a button %q on the out-of-service screen", p.name, b.Text)
 			}
 		}
+	}
+}
+
+// TestGuardListPagesWithoutScrolling: with more visitors in the last 10
+// minutes than fit, the guard's list shows a page at a time with arrows,
+// every visitor is on exactly one page, and the one picked on a later page
+// is the one the decision is for.
+func TestGuardListPagesWithoutScrolling(t *testing.T) {
+	for _, p := range panels {
+		h := newHarness(t, p, nil)
+		denied(h, 7)
+		loggedIn(h)
+		h.want(kiosk.GuardMenu)
+		arrow := func(res fyne.Resource) *widget.Button {
+			for _, o := range h.objects() {
+				if b, ok := o.obj.(*widget.Button); ok && b.Icon == res {
+					return b
+				}
+			}
+			return nil
+		}
+		seen := map[string]int{}
+		pages := 0
+		for {
+			pages++
+			for _, o := range h.objects() {
+				if rt, ok := o.obj.(*widget.RichText); ok && strings.HasPrefix(rt.String(), "V10") {
+					seen[rt.String()[:5]]++
+				}
+			}
+			down := arrow(theme.MoveDownIcon())
+			if down == nil || down.Disabled() {
+				break
+			}
+			test.Tap(down)
+			if pages > 7 {
+				t.Fatalf("%s: more pages than visitors", p.name)
+			}
+		}
+		if len(seen) != 7 || pages < 2 {
+			t.Fatalf("%s: %d pages showed %v, want 7 visitors over at least 2 pages", p.name, pages, seen)
+		}
+		for code, n := range seen {
+			if n != 1 {
+				t.Errorf("%s: %s shown on %d pages", p.name, code, n)
+			}
+		}
+		// The last page: pick the oldest visitor there, and admit them.
+		h.tapRow("V1001")
+		if st := h.flow.State(); !st.HasVisitor || st.Code != "V1001" {
+			t.Fatalf("%s: picked %q, want V1001", p.name, st.Code)
+		}
+		h.tap(h.ui.tg("guard.admit"))
+		h.tap(h.ui.tg("override.staff"))
+		h.mustShow("V1001")
 	}
 }

@@ -17,11 +17,12 @@ const (
 	// TouchSize is what the kiosk's buttons get: 16 mm, a margin over MinTouch.
 	TouchSize = 16 * unitsPerMM
 
-	textBody     = 24 // ≈ 5 mm: main text
-	textSmall    = 18 // secondary lines, the guard's
-	textButton   = 26
-	textHeadline = 30 // ≈ 6.3 mm: one line for most headlines in all four languages
-	textHuge     = 48 // ADMIT / DENY
+	textBody        = 24 // ≈ 5 mm: main text
+	textSmall       = 18 // secondary lines, the guard's
+	textButton      = 26
+	textGuardButton = 21 // two lines fit a 16 mm button
+	textHeadline    = 30 // ≈ 6.3 mm: one line for most headlines in all four languages
+	textHuge        = 48 // ADMIT / DENY
 )
 
 // Colours. Text on every background below has a contrast of at least 7:1
@@ -97,6 +98,8 @@ func (t kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 		return textBody
 	case sizeSmall:
 		return textSmall
+	case sizeGuardButton:
+		return textGuardButton
 	case theme.SizeNameText:
 		return textBody
 	case theme.SizeNameHeadingText:
