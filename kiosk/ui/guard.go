@@ -37,17 +37,14 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 	case u.guardErr != "":
 		msg, col = u.guardErr, theme.ColorNameError
 	}
-	dots := strings.Repeat("● ", len(u.pin))
-	if dots == "" {
-		dots = "–"
-	}
+	dots := strings.TrimSpace(strings.Repeat("● ", len(u.pin)))
 	back := touch(button(u.tg("common.back"), false, func() {
 		u.guardName, u.pin = "", nil
 		u.rebuild()
 	}))
 	left := container.NewBorder(container.NewVBox(
 		para(msg, sizeBody, col, col == theme.ColorNameError, fyne.TextAlignLeading),
-		para(dots, sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter),
+		entryField(dots, textHeadline),
 	), container.NewGridWithColumns(2, back, u.closeGuard()), nil, nil)
 	var keys []fyne.CanvasObject
 	for _, r := range "123456789" {

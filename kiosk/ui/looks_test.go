@@ -1,10 +1,13 @@
 package ui
 
 import (
+	"image/color"
 	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
@@ -98,5 +101,98 @@ func TestGuardListPagesWithoutScrolling(t *testing.T) {
 		h.tap(h.ui.tg("guard.admit"))
 		h.tap(h.ui.tg("override.staff"))
 		h.mustShow("V1001")
+	}
+}
+
+// TestChosenLanguageIsNotThePrimaryAction: the chosen language is marked by
+// a frame, a tick and a pale blue, not by the dark blue of Start, with text
+// that still has 7:1 contrast; the other languages are plain buttons.
+func TestChosenLanguageIsNotThePrimaryAction(t *testing.T) {
+	if r := contrast(colText, colSelected); r < 7 {
+		t.Errorf("chosen language: contrast %.2f:1, want at least 7:1", r)
+	}
+	if r := contrast(colSelected, colPrimary); r < 3 {
+		t.Errorf("the chosen language's pale blue and Start's dark blue differ by only %.2f:1", r)
+	}
+	for _, p := range panels {
+		h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = "lt" })
+		if b := labelled(h.win.Content(), h.tr("idle.start")); b == nil || b.Importance != widget.HighImportance {
+			t.Fatalf("%s: Start is not the primary action", p.name)
+		}
+		for _, l := range kiosk.Languages {
+			b := labelled(h.win.Content(), kiosk.LanguageNames[l])
+			if b == nil {
+				t.Fatalf("%s: no button for %s", p.name, l)
+			}
+			if b.Importance == widget.HighImportance {
+				t.Errorf("%s: %s looks like Start", p.name, l)
+			}
+			ticked := false
+			for _, o := range h.objects() {
+				if img, ok := o.obj.(*canvas.Image); ok && img.Resource == iconSelected {
+					at := o.pos.Add(fyne.NewPos(img.Size().Width/2, img.Size().Height/2))
+					ticked = ticked || buttonAt(h, at) == b
+				}
+			}
+			if ticked != (l == "lt") {
+				t.Errorf("%s: %s ticked %v, want %v", p.name, l, ticked, l == "lt")
+			}
+			bg := theme.Color(theme.ColorNameButton)
+			for _, o := range h.objects() {
+				if o.obj == b {
+					bg = buttonBackground(b)
+				}
+			}
+			if want := map[bool]color.Color{true: colSelected, false: colButton}[l == "lt"]; bg != want {
+				t.Errorf("%s: %s's button is %v, want %v", p.name, l, bg, want)
+			}
+		}
+	}
+}
+
+// buttonAt is the button whose area holds at.
+func buttonAt(h *harness, at fyne.Position) *widget.Button {
+	for _, o := range h.objects() {
+		if b, ok := o.obj.(*widget.Button); ok && at.X >= o.pos.X && at.Y >= o.pos.Y && at.X < o.pos.X+b.Size().Width && at.Y < o.pos.Y+b.Size().Height {
+			return b
+		}
+	}
+	return nil
+}
+
+// buttonBackground is the colour a button is drawn in: its renderer's
+// first rectangle.
+func buttonBackground(b *widget.Button) color.Color {
+	for _, o := range test.WidgetRenderer(b).Objects() {
+		if r, ok := o.(*canvas.Rectangle); ok {
+			return r.FillColor
+		}
+	}
+	return nil
+}
+
+// TestEmptyFieldsShowNothingTyped: an empty code or PIN field shows only a
+// caret, no "·" or "–" that could be read as a typed character or a minus.
+func TestEmptyFieldsShowNothingTyped(t *testing.T) {
+	for _, p := range panels {
+		h := newHarness(t, p, nil)
+		h.Start()
+		h.want(kiosk.Code)
+		for _, s := range h.texts() {
+			if strings.ContainsAny(strings.TrimSpace(s), "·–-_") && len([]rune(strings.TrimSpace(s))) <= 2 {
+				t.Errorf("%s: the empty code field shows %q", p.name, s)
+			}
+		}
+		h.typeKeys("47")
+		h.mustShow("47")
+		h.longPress(2 * time.Second)
+		h.tap("Ona")
+		for _, s := range h.texts() {
+			if t2 := strings.TrimSpace(s); t2 == "–" || t2 == "·" || t2 == "-" {
+				t.Errorf("%s: the empty PIN field shows %q", p.name, s)
+			}
+		}
+		h.tap("4")
+		h.mustShow("●")
 	}
 }

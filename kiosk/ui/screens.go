@@ -67,18 +67,50 @@ func (u *UI) languageScreen() fyne.CanvasObject {
 }
 
 // languageButtons are the four languages by their own names; the current
-// one stands out.
+// one is marked with a tick and a frame on a pale blue, not in the dark blue
+// of the screen's main action (Start), which it would otherwise look like.
 func (u *UI) languageButtons() fyne.CanvasObject {
 	var bs []fyne.CanvasObject
 	for _, l := range kiosk.Languages {
-		b := button(kiosk.LanguageNames[l], l == u.st.Lang, func() {
+		tapped := func() {
 			u.langOpen = false
 			_ = u.flow.SetLang(l)
 			u.rebuild() // the chooser closes now; the language follows with the flow's state
-		})
-		bs = append(bs, touch(b))
+		}
+		if l != u.st.Lang {
+			bs = append(bs, touch(button(kiosk.LanguageNames[l], false, tapped)))
+			continue
+		}
+		b := widget.NewButton(kiosk.LanguageNames[l], tapped)
+		frame := canvas.NewRectangle(color.Transparent)
+		frame.StrokeColor, frame.StrokeWidth, frame.CornerRadius = colText, 4, 8
+		tick := container.New(tickCorner{}, icon(iconSelected, 20))
+		bs = append(bs, touch(container.NewStack(container.NewThemeOverride(b, selectedTheme{newTheme()}), frame, tick)))
 	}
 	return container.New(keyGrid{2, 2}, bs...)
+}
+
+// tickCorner puts its object, small, in the top right-hand corner, clear of
+// a button's centred label.
+type tickCorner struct{}
+
+func (tickCorner) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(fyne.NewSquareSize(20))
+		o.Move(fyne.NewPos(size.Width-28, 6))
+	}
+}
+
+func (tickCorner) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+// selectedTheme gives a button the chosen language's pale blue.
+type selectedTheme struct{ fyne.Theme }
+
+func (t selectedTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameButton {
+		return colSelected
+	}
+	return t.Theme.Color(n, v)
 }
 
 func (u *UI) idleScreen() fyne.CanvasObject {
@@ -141,22 +173,34 @@ func (u *UI) codeScreen() fyne.CanvasObject {
 
 // codeField shows the code typed so far, large and spaced for reading.
 func (u *UI) codeField() fyne.CanvasObject {
-	shown := string(u.code)
-	if shown == "" {
-		shown = "·"
-	}
-	txt := canvas.NewText(shown, theme.Color(theme.ColorNameForeground))
-	txt.TextSize = textHeadline
-	txt.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
-	txt.Alignment = fyne.TextAlignCenter
+	size := float32(textHeadline)
 	if len(u.code) > 10 {
-		txt.TextSize = textBody
+		size = textBody
+	}
+	return entryField(string(u.code), size)
+}
+
+// entryField is a box showing what was typed; empty, it shows only a
+// caret, so that nothing in it can be taken for a typed character (a "·"
+// placeholder was, and a "–" read as a minus).
+func entryField(shown string, size float32) fyne.CanvasObject {
+	var inside fyne.CanvasObject
+	if shown == "" {
+		caret := canvas.NewRectangle(colPrimary)
+		caret.SetMinSize(fyne.NewSize(4, size*1.2))
+		inside = caret
+	} else {
+		txt := canvas.NewText(shown, theme.Color(theme.ColorNameForeground))
+		txt.TextSize = size
+		txt.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+		txt.Alignment = fyne.TextAlignCenter
+		inside = txt
 	}
 	box := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	box.StrokeColor = theme.Color(theme.ColorNameInputBorder)
 	box.StrokeWidth = 3
 	box.CornerRadius = 8
-	return atLeast(container.NewStack(box, container.NewCenter(txt)), 0, TouchSize)
+	return atLeast(container.NewStack(box, container.NewCenter(inside)), 0, TouchSize)
 }
 
 // keypad is digits, or letters after "ABC": codes are 4–16 of A–Z and 0–9.
