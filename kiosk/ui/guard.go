@@ -476,7 +476,7 @@ func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
 	back := atLeast(button(u.tg("common.back"), false, func() { u.page = ""; u.rebuild() }), 2*TouchSize, TouchSize)
 	title := clearOfCorner(para(u.tg("guard."+u.page), sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading))
 	return container.NewBorder(container.NewBorder(nil, nil, nil, back, title), nil, nil, nil,
-		container.NewBorder(u.guardMessage(u.tg("guard.choose_reason")), nil, nil, nil, container.New(layout2col{}, bs...)))
+		container.NewBorder(u.guardMessage(u.tg("guard.choose_reason")), nil, nil, nil, container.New(layout2col{two: !u.portrait()}, bs...)))
 }
 
 // clinicalPage takes a clinical thermometer's reading: digits only, the

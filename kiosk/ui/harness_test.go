@@ -62,6 +62,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	for _, f := range testCleanups {
+		f()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -94,6 +97,10 @@ func makeSetupDB(dir string) (string, error) {
 }
 
 var testApp fyne.App
+
+// testCleanups run after all the package's tests (the real-window tests'
+// shared binary).
+var testCleanups []func()
 
 // harness is the touchscreen on a test window, over the real flow, the real
 // driver on the simulator and the real bbolt store in t.TempDir() (wrapped
@@ -274,7 +281,7 @@ func labelled(root fyne.CanvasObject, label string) *widget.Button {
 	}
 	for _, p := range objs {
 		rt, ok := p.obj.(*widget.RichText)
-		if !ok || strings.ReplaceAll(rt.String(), "\u00a0", " ") != strings.ReplaceAll(label, "\u00a0", " ") {
+		if !ok || plain(rt.String()) != plain(label) {
 			continue
 		}
 		if b := buttonUnder(objs, p.pos.Add(fyne.NewPos(2, 2))); b != nil {

@@ -123,10 +123,14 @@ func (g keyGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// MinSize is as narrow as minCols columns and as low as the rows of
+// maxCols columns: the keys take more rows where the grid is narrow (the
+// 720×1280 panel) and more columns where it is low (800×480). Asking for
+// both at once (minCols wide and their rows high) made the letter keypad's
+// screen taller than the 800×480 panel, and a real window grows to that.
 func (g keyGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	cols := g.minCols
-	rows := (len(objs) + cols - 1) / cols
-	return fyne.NewSize(float32(cols)*(TouchSize+pad)-pad, float32(rows)*(TouchSize+pad)-pad)
+	rows := (len(objs) + g.maxCols - 1) / g.maxCols
+	return fyne.NewSize(float32(g.minCols)*(MinTouch+pad)-pad, float32(rows)*(MinTouch+pad)-pad)
 }
 
 // timeBar is a thin bar that shrinks as a decision's time runs out.

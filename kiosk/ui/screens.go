@@ -380,8 +380,13 @@ func (u *UI) outOfServiceScreen() fyne.CanvasObject {
 	fg := theme.ColorNameForegroundOnWarning
 	var lines []fyne.CanvasObject
 	for _, l := range langs {
-		lines = append(lines, container.NewVBox(para(u.cat.T(l, "oos.title"), sizeBody, fg, true, fyne.TextAlignLeading),
-			para(u.cat.T(l, "oos.body"), sizeBody, fg, false, fyne.TextAlignLeading)))
+		// The title in bold, its words below it.
+		size := sizeBody
+		if !u.portrait() {
+			size = sizeSmall // four of them two by two on 800×480
+		}
+		lines = append(lines, container.New(tight{}, para(u.cat.T(l, "oos.title"), sizeBody, fg, true, fyne.TextAlignLeading),
+			para(u.cat.T(l, "oos.body"), size, fg, false, fyne.TextAlignLeading)))
 	}
 	cause := para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, fg, false, fyne.TextAlignLeading)
 	if u.portrait() { // one below the other, the hand beside the first
@@ -391,4 +396,28 @@ func (u *UI) outOfServiceScreen() fyne.CanvasObject {
 	// Two by two on the 800×480 panel, the hand beside them.
 	text := container.NewBorder(nil, cause, nil, nil, container.NewGridWithColumns(2, lines...))
 	return newSplit(0.15, container.NewVBox(icon(iconHand, 100)), text)
+}
+
+// tight stacks its objects from the top with no gap between them: a title
+// and its paragraph, whose texts have margins of their own.
+type tight struct{}
+
+func (tight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(size.Width, o.MinSize().Height))
+		h := o.MinSize().Height // wrapped text knows its height once it knows its width
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h
+	}
+}
+
+func (tight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		s = fyne.NewSize(max(s.Width, m.Width), s.Height+m.Height)
+	}
+	return s
 }

@@ -400,6 +400,11 @@ func TestEveryScreenOnBothPanels(t *testing.T) {
 				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
 				sc.run(h)
 				size := h.win.Canvas().Size()
+				// A real window grows to its content's minimum size: the
+				// screen would no longer fit the panel.
+				if m := h.win.Content().MinSize(); m.Width > size.Width+0.5 || m.Height > size.Height+0.5 {
+					t.Errorf("%s %s %s: the screen needs %v, more than the panel's %v", p.name, lang, sc.name, m, size)
+				}
 				for _, o := range h.objects() {
 					end := o.pos.Add(o.obj.Size())
 					if !o.scrolled && (o.pos.X < -0.5 || o.pos.Y < -0.5 || end.X > size.Width+0.5 || end.Y > size.Height+0.5) {
