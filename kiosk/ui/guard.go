@@ -37,17 +37,14 @@ func (u *UI) guardPINScreen() fyne.CanvasObject {
 	case u.guardErr != "":
 		msg, col = u.guardErr, theme.ColorNameError
 	}
-	dots := strings.Repeat("● ", len(u.pin))
-	if dots == "" {
-		dots = "–"
-	}
+	dots := strings.TrimSpace(strings.Repeat("● ", len(u.pin)))
 	back := touch(button(u.tg("common.back"), false, func() {
 		u.guardName, u.pin = "", nil
 		u.rebuild()
 	}))
 	left := container.NewBorder(container.NewVBox(
 		para(msg, sizeBody, col, col == theme.ColorNameError, fyne.TextAlignLeading),
-		para(dots, sizeHeadline, theme.ColorNameForeground, true, fyne.TextAlignCenter),
+		entryField(dots, textHeadline),
 	), container.NewGridWithColumns(2, back, u.closeGuard()), nil, nil)
 	var keys []fyne.CanvasObject
 	for _, r := range "123456789" {
@@ -133,27 +130,190 @@ func (u *UI) guardMenuScreen() fyne.CanvasObject {
 	if len(rows) == 0 {
 		msg = u.tg("guard.nobody")
 	}
-	admit := decisionButton(u.tg("guard.admit"), iconAdmit, widget.SuccessImportance, page("admit"))
-	deny := decisionButton(u.tg("guard.deny"), iconDeny, widget.DangerImportance, page("deny"))
-	if !u.st.HasVisitor {
-		admit.Disable()
-		deny.Disable()
+	none := !u.st.HasVisitor // Admit and Deny wait until the guard taps a visitor
+	actions := []fyne.CanvasObject{
+		wrapButton(u.tg("guard.admit"), iconAdmit, widget.SuccessImportance, none, page("admit")),
+		wrapButton(u.tg("guard.deny"), iconDeny, widget.DangerImportance, none, page("deny")),
+		wrapButton(u.tg("guard.clinical"), nil, widget.MediumImportance, false, page("clinical")),
+		wrapButton(u.tg("guard.walk_in"), nil, widget.MediumImportance, false, page("walk_in")),
 	}
-	bs := []fyne.CanvasObject{touch(admit), touch(deny),
-		touch(button(u.tg("guard.clinical"), false, page("clinical"))), touch(button(u.tg("guard.walk_in"), false, page("walk_in")))}
+	serviceKey, serviceDo := "guard.out_of_service", u.guardDo(queued(u.flow.GuardOutOfService))
 	if u.st.Resume == kiosk.OutOfService {
-		bs = append(bs, touch(button(u.tg("guard.in_service"), false, u.guardDo(queued(u.flow.GuardBackInService)))))
-	} else {
-		bs = append(bs, touch(button(u.tg("guard.out_of_service"), false, u.guardDo(queued(u.flow.GuardOutOfService)))))
+		serviceKey, serviceDo = "guard.in_service", u.guardDo(queued(u.flow.GuardBackInService))
 	}
-	bs = append(bs, touch(button(u.tg("guard.logout"), false, u.guardDo(queued(u.flow.GuardClose)))))
+	logout := atLeast(button(u.tg("guard.logout"), false, u.guardDo(queued(u.flow.GuardClose))), 2*TouchSize, TouchSize)
 	top := []fyne.CanvasObject{u.guardMessage(msg)}
 	if u.st.Signals != "" { // the speaker, the door or a lamp fails: the guard should know
 		top = append(top, para(u.tg("guard.signals", "error", u.st.Signals), sizeBody, theme.ColorNameWarning, false, fyne.TextAlignLeading))
 	}
-	list := container.NewVBox(append(top, rows...)...)
-	body := container.NewVScroll(container.NewVBox(list, container.New(layout2col{}, bs...)))
-	return u.guardFrame(u.tg("guard.menu_title", "name", u.st.Guard), body)
+	// The list shows as many visitors as fit, a page at a time: no scrolling.
+	list := container.NewBorder(container.NewVBox(top...), nil, nil, nil, u.pagedList(rows))
+	title := para(u.tg("guard.menu_title", "name", u.st.Guard), sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading)
+	if u.portrait() { // two columns: Admit and Deny with their icons above their words
+		actions[0] = wrapButtonIcon(u.tg("guard.admit"), iconAdmit, true, widget.SuccessImportance, none, page("admit"))
+		actions[1] = wrapButtonIcon(u.tg("guard.deny"), iconDeny, true, widget.DangerImportance, none, page("deny"))
+		actions = append(actions, wrapButton(u.tg(serviceKey), nil, widget.MediumImportance, false, serviceDo))
+		head := container.NewBorder(nil, nil, nil, logout, clearOfCorner(title))
+		return container.NewBorder(head, container.New(layout2col{two: true}, actions...), nil, nil, list)
+	}
+	// 800×480: the visitors on the left, the four decisions in a column on
+	// the right, service and log out beside the title.
+	service := atLeast(button(u.tg(serviceKey), false, serviceDo), 2*TouchSize, TouchSize)
+	head := container.NewBorder(nil, nil, nil, container.NewHBox(service, logout), clearOfCorner(title))
+	return container.NewBorder(head, nil, nil, nil, newSplit(0.45, list, container.New(column{}, actions...)))
+}
+
+// wrapButton is a button whose label wraps onto a second line where a
+// translation is long (the guard's buttons: "Измерение медицинским
+// термометром" is 514 units wide in one line). The label is a text over a
+// blank button; the harness taps it by that text.
+func wrapButton(label string, res fyne.Resource, imp widget.Importance, disabled bool, tapped func()) fyne.CanvasObject {
+	return wrapButtonIcon(label, res, false, imp, disabled, tapped)
+}
+
+// wrapButtonIcon is wrapButton with its icon above the words, where the
+// button is narrow, rather than beside them.
+func wrapButtonIcon(label string, res fyne.Resource, above bool, imp widget.Importance, disabled bool, tapped func()) fyne.CanvasObject {
+	b := widget.NewButton("", tapped)
+	b.Importance = imp
+	fg := map[widget.Importance]fyne.ThemeColorName{
+		widget.HighImportance: theme.ColorNameForegroundOnPrimary, widget.SuccessImportance: theme.ColorNameForegroundOnSuccess,
+		widget.DangerImportance: theme.ColorNameForegroundOnError, widget.WarningImportance: theme.ColorNameForegroundOnWarning,
+	}[imp]
+	if fg == "" {
+		fg = theme.ColorNameForeground
+	}
+	if disabled {
+		b.Disable()
+		fg = theme.ColorNameDisabled
+	}
+	var content fyne.CanvasObject = para(label, sizeGuardButton, fg, true, fyne.TextAlignCenter)
+	if res != nil {
+		img := icon(res, 32)
+		if disabled {
+			img = icon(theme.NewDisabledResource(res), 32)
+		}
+		if above {
+			content = container.NewVBox(container.NewCenter(img), content)
+		} else {
+			content = container.NewBorder(nil, nil, container.NewCenter(img), nil, content)
+		}
+	}
+	// As wide as its longest word at least: a word is never broken.
+	w := float32(0)
+	for _, word := range strings.Fields(label) {
+		w = max(w, fyne.MeasureText(word, textGuardButton, fyne.TextStyle{Bold: true}).Width)
+	}
+	w += 4 * pad // the text's own margins and the button's
+	if res != nil && !above {
+		w += 32 + pad
+	}
+	return atLeast(container.NewStack(b, container.New(vcenter{}, content)), max(TouchSize, w), TouchSize)
+}
+
+// vcenter lays its one object out at full width, less padding, at the
+// height it then needs, centred from top to bottom.
+type vcenter struct{}
+
+func (vcenter) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		w := max(0, size.Width-2*pad)
+		o.Resize(fyne.NewSize(w, size.Height))
+		h := min(o.MinSize().Height, size.Height)
+		o.Resize(fyne.NewSize(w, h))
+		o.Move(fyne.NewPos(pad, (size.Height-h)/2))
+	}
+}
+
+func (vcenter) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		s = s.Max(o.MinSize())
+	}
+	return s.AddWidthHeight(2*pad, 0)
+}
+
+// column stacks touch targets from the top, each TouchSize high or, if
+// there is more room, sharing it up to 1.3 times that.
+type column struct{}
+
+func (column) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	n := float32(len(objs))
+	h := min(1.3*TouchSize, (size.Height-pad*(n-1))/n)
+	for i, o := range objs {
+		o.Move(fyne.NewPos(0, float32(i)*(h+pad)))
+		o.Resize(fyne.NewSize(size.Width, h))
+	}
+}
+
+func (column) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var w float32
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	n := float32(len(objs))
+	return fyne.NewSize(w, n*TouchSize+(n-1)*pad)
+}
+
+// pagedList shows the visitors' rows a page at a time, as many as fit
+// its height, with up and down arrows beside them when they do not all fit.
+func (u *UI) pagedList(rows []fyne.CanvasObject) fyne.CanvasObject {
+	l := &pages{u: u, n: len(rows)}
+	l.up = widget.NewButtonWithIcon("", theme.MoveUpIcon(), func() { u.visitorPage = max(0, l.page-1); u.rebuild() })
+	l.down = widget.NewButtonWithIcon("", theme.MoveDownIcon(), func() { u.visitorPage = l.page + 1; u.rebuild() })
+	return container.New(l, append(rows, l.up, l.down)...)
+}
+
+type pages struct {
+	u        *UI
+	n        int // rows; the last two objects are the arrows
+	page     int // the page shown
+	up, down *widget.Button
+}
+
+func (l *pages) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	per := max(1, int((size.Height+pad)/(TouchSize+pad)))
+	w := size.Width
+	paged := l.n > per
+	if paged {
+		w -= TouchSize + pad
+		per = max(1, per)
+	}
+	last := max(0, (l.n-1)/per)
+	l.page = max(0, min(l.u.visitorPage, last))
+	for i, o := range objs[:l.n] {
+		if i/per != l.page {
+			o.Hide()
+			continue
+		}
+		o.Show()
+		o.Move(fyne.NewPos(0, float32(i%per)*(TouchSize+pad)))
+		o.Resize(fyne.NewSize(w, TouchSize))
+	}
+	l.up.Hidden, l.down.Hidden = !paged, !paged
+	if paged {
+		l.up.Move(fyne.NewPos(w+pad, 0))
+		l.up.Resize(fyne.NewSquareSize(TouchSize))
+		l.down.Move(fyne.NewPos(w+pad, max(TouchSize+pad, size.Height-TouchSize)))
+		l.down.Resize(fyne.NewSquareSize(TouchSize))
+		if l.page == 0 {
+			l.up.Disable()
+		} else {
+			l.up.Enable()
+		}
+		if l.page == last {
+			l.down.Disable()
+		} else {
+			l.down.Enable()
+		}
+	}
+}
+
+func (l *pages) MinSize([]fyne.CanvasObject) fyne.Size {
+	if l.n == 0 {
+		return fyne.Size{}
+	}
+	return fyne.NewSize(2*TouchSize, TouchSize)
 }
 
 // decisionButton is Admit (green, a tick) or Deny (red, a cross).
@@ -302,7 +462,7 @@ func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
 	from := u.page
 	var bs []fyne.CanvasObject
 	for _, r := range reasons {
-		bs = append(bs, touch(button(u.tg("override."+r), false, func() {
+		bs = append(bs, wrapButton(u.tg("override."+r), nil, widget.MediumImportance, false, func() {
 			u.guardErr = ""
 			if from == "admit" && r == "clinical_normal" {
 				u.page = "clinical" // a normal clinical reading is entered, not just claimed
@@ -310,12 +470,13 @@ func (u *UI) reasonPage(reasons []string) fyne.CanvasObject {
 				u.page, u.confirm = "confirm", &guardAction{kind: from, reason: r, from: from}
 			}
 			u.rebuild()
-		})))
+		}))
 	}
-	back := touch(button(u.tg("common.back"), false, func() { u.page = ""; u.rebuild() }))
-	title := u.tg("guard." + u.page)
-	return u.guardFrame(title, container.NewBorder(u.guardMessage(u.tg("guard.choose_reason")), nil, nil, nil,
-		container.NewVScroll(container.New(layout2col{}, bs...))), back)
+	// Back beside the title: the reasons take the height, without scrolling.
+	back := atLeast(button(u.tg("common.back"), false, func() { u.page = ""; u.rebuild() }), 2*TouchSize, TouchSize)
+	title := clearOfCorner(para(u.tg("guard."+u.page), sizeBody, theme.ColorNameForeground, true, fyne.TextAlignLeading))
+	return container.NewBorder(container.NewBorder(nil, nil, nil, back, title), nil, nil, nil,
+		container.NewBorder(u.guardMessage(u.tg("guard.choose_reason")), nil, nil, nil, container.New(layout2col{two: !u.portrait()}, bs...)))
 }
 
 // clinicalPage takes a clinical thermometer's reading: digits only, the
@@ -387,12 +548,13 @@ func (u *UI) guardErrorText(detail string) string {
 	return u.tg("guard.error", "error", detail)
 }
 
-// layout2col stacks buttons in two columns when wide, one when narrow, each
-// at its minimum height.
-type layout2col struct{}
+// layout2col stacks buttons in two columns when wide (or always, with
+// two), one when narrow, each row at its tallest button's minimum height;
+// a last button alone in its row takes the whole row.
+type layout2col struct{ two bool }
 
-func (layout2col) cols(w float32) int {
-	if w >= 2*TouchSize*3 {
+func (l layout2col) cols(w float32) int {
+	if l.two || w >= 2*TouchSize*3 {
 		return 2
 	}
 	return 1
@@ -407,19 +569,31 @@ func (l layout2col) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		for j := i; j < min(i+cols, len(objs)); j++ {
 			h = max(h, objs[j].MinSize().Height)
 		}
+		rw := w
+		if i+1 == len(objs) {
+			rw = size.Width // an odd one out at the end takes the whole row
+		}
 		for j := i; j < min(i+cols, len(objs)); j++ {
 			objs[j].Move(fyne.NewPos(float32(j-i)*(w+pad), y))
-			objs[j].Resize(fyne.NewSize(w, h))
+			objs[j].Resize(fyne.NewSize(rw, h))
 		}
 		y += h + pad
 	}
 }
 
 func (l layout2col) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	cols := 1
+	if l.two {
+		cols = 2
+	}
 	var w, h float32
-	for _, o := range objs {
-		m := o.MinSize()
-		w, h = max(w, m.Width), h+m.Height+pad
+	for i := 0; i < len(objs); i += cols {
+		var rw, rh float32
+		for j := i; j < min(i+cols, len(objs)); j++ {
+			m := objs[j].MinSize()
+			rw, rh = rw+m.Width+pad, max(rh, m.Height)
+		}
+		w, h = max(w, rw-pad), h+rh+pad
 	}
 	return fyne.NewSize(w, max(0, h-pad))
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -61,6 +62,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	for _, f := range testCleanups {
+		f()
+	}
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
@@ -93,6 +97,10 @@ func makeSetupDB(dir string) (string, error) {
 }
 
 var testApp fyne.App
+
+// testCleanups run after all the package's tests (the real-window tests'
+// shared binary).
+var testCleanups []func()
 
 // harness is the touchscreen on a test window, over the real flow, the real
 // driver on the simulator and the real bbolt store in t.TempDir() (wrapped
@@ -189,12 +197,15 @@ func objectsOf(root fyne.CanvasObject) []placed {
 // centerOf is where the button labelled label is, in canvas units.
 func centerOf(t testing.TB, root fyne.CanvasObject, label string) fyne.Position {
 	t.Helper()
+	b := labelled(root, label)
+	if b == nil {
+		t.Fatalf("no button %q", label)
+	}
 	for _, p := range objectsOf(root) {
-		if b, ok := p.obj.(*widget.Button); ok && b.Text == label {
+		if p.obj == b {
 			return p.pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2))
 		}
 	}
-	t.Fatalf("no button %q", label)
 	return fyne.Position{}
 }
 
@@ -244,28 +255,61 @@ func (h *harness) mustShow(texts ...string) {
 	}
 }
 
-// tap taps the button labelled label (the catalog's text for key in lang).
+// tap taps the button labelled label (the catalog's text for key in lang):
+// a button's own label, or the text over a blank button (wrapButton).
 func (h *harness) tap(label string) {
 	h.t.Helper()
-	for _, p := range h.objects() {
-		if b, ok := p.obj.(*widget.Button); ok && b.Text == label && !b.Disabled() {
-			test.Tap(b)
-			h.settle()
-			return
+	b := labelled(h.win.Content(), label)
+	if b == nil || b.Disabled() {
+		h.t.Fatalf("no button %q on the %s screen; it shows %q", label, h.flow.State().Screen, h.texts())
+	}
+	test.Tap(b)
+	h.settle()
+}
+
+// labelled finds the button labelled label, preferring an enabled one.
+func labelled(root fyne.CanvasObject, label string) *widget.Button {
+	objs := objectsOf(root)
+	var found *widget.Button
+	for _, p := range objs {
+		if b, ok := p.obj.(*widget.Button); ok && b.Text == label && (found == nil || found.Disabled()) {
+			found = b
 		}
 	}
-	h.t.Fatalf("no button %q on the %s screen; it shows %q", label, h.flow.State().Screen, h.texts())
+	if found != nil {
+		return found
+	}
+	for _, p := range objs {
+		rt, ok := p.obj.(*widget.RichText)
+		if !ok || plain(rt.String()) != plain(label) {
+			continue
+		}
+		if b := buttonUnder(objs, p.pos.Add(fyne.NewPos(2, 2))); b != nil {
+			return b
+		}
+	}
+	return nil
+}
+
+// buttonUnder is the blank button under at, if any.
+func buttonUnder(objs []placed, at fyne.Position) *widget.Button {
+	for _, q := range objs {
+		b, ok := q.obj.(*widget.Button)
+		if ok && b.Text == "" && at.X >= q.pos.X && at.Y >= q.pos.Y &&
+			at.X < q.pos.X+b.Size().Width && at.Y < q.pos.Y+b.Size().Height {
+			return b
+		}
+	}
+	return nil
 }
 
 // disabled reports whether the button labelled label is on screen and disabled.
 func (h *harness) disabled(label string) bool {
-	for _, p := range h.objects() {
-		if b, ok := p.obj.(*widget.Button); ok && b.Text == label {
-			return b.Disabled()
-		}
+	b := labelled(h.win.Content(), label)
+	if b == nil {
+		h.t.Fatalf("no button %q on the %s screen", label, h.flow.State().Screen)
 	}
-	h.t.Fatalf("no button %q on the %s screen", label, h.flow.State().Screen)
-	return false
+	return b.Disabled()
 }
 
 // tapRow taps the row whose text contains text: a blank button under a
@@ -372,3 +416,39 @@ func (h *harness) GuardLogin(name, pin string) error {
 }
 func (h *harness) Tick() error  { return h.do(kiosk.Tick{}) }
 func (h *harness) Probe() error { return h.do(kiosk.ProbeDue{}) }
+
+// midWordSplits returns the places where a wrapped text on screen breaks a
+// line inside a word ("registruodami / esi"): Fyne does that to a word
+// wider than its column. A break at a space, or after a hyphen or a dash,
+// is fine.
+func (h *harness) midWordSplits() []string {
+	var out []string
+	for _, p := range h.objects() {
+		rt, ok := p.obj.(*widget.RichText)
+		if !ok || len(rt.Segments) != 1 {
+			continue
+		}
+		var rows []string
+		for _, o := range test.WidgetRenderer(rt).Objects() {
+			if t, ok := o.(*canvas.Text); ok && t.Text != "" {
+				rows = append(rows, t.Text)
+			}
+		}
+		text := []rune(rt.String())
+		at := 0
+		for i, row := range rows {
+			r := []rune(strings.TrimSpace(row))
+			for at < len(text) && unicode.IsSpace(text[at]) {
+				at++
+			}
+			if i > 0 && at > 0 && at < len(text) && !unicode.IsSpace(text[at-1]) && !strings.ContainsRune("-–—/", text[at-1]) {
+				out = append(out, string(text[max(0, at-12):at])+" / "+string(text[at:min(len(text), at+12)]))
+			}
+			if at+len(r) > len(text) || string(text[at:at+len(r)]) != string(r) {
+				break // not a plain wrap of the text: nothing to judge
+			}
+			at += len(r)
+		}
+	}
+	return out
+}

@@ -19,6 +19,9 @@ const (
 	sizeHeadline fyne.ThemeSizeName = "thermogate-headline"
 	sizeBody     fyne.ThemeSizeName = "thermogate-body"
 	sizeSmall    fyne.ThemeSizeName = "thermogate-small"
+	// sizeGuardButton is a guard's button's label that may wrap: two lines
+	// of it fit a 16 mm button.
+	sizeGuardButton fyne.ThemeSizeName = "thermogate-guard-button"
 )
 
 // para is wrapped text. A temperature never wraps away from its unit, nor
@@ -120,10 +123,14 @@ func (g keyGrid) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 	}
 }
 
+// MinSize is as narrow as minCols columns and as low as the rows of
+// maxCols columns: the keys take more rows where the grid is narrow (the
+// 720×1280 panel) and more columns where it is low (800×480). Asking for
+// both at once (minCols wide and their rows high) made the letter keypad's
+// screen taller than the 800×480 panel, and a real window grows to that.
 func (g keyGrid) MinSize(objs []fyne.CanvasObject) fyne.Size {
-	cols := g.minCols
-	rows := (len(objs) + cols - 1) / cols
-	return fyne.NewSize(float32(cols)*(TouchSize+pad)-pad, float32(rows)*(TouchSize+pad)-pad)
+	rows := (len(objs) + g.maxCols - 1) / g.maxCols
+	return fyne.NewSize(float32(g.minCols)*(MinTouch+pad)-pad, float32(rows)*(MinTouch+pad)-pad)
 }
 
 // timeBar is a thin bar that shrinks as a decision's time runs out.

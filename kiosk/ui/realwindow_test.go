@@ -3,6 +3,7 @@ package ui
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"image"
@@ -21,6 +22,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/internal/demo"
 	"github.com/thermogate/thermogate/kiosk"
@@ -34,63 +36,104 @@ import (
 // ADMIT screen's pixels, takes a screenshot, and finds the decision in the
 // store through the running kiosk's admin socket. Where to tap is computed
 // with the same layout code at the real window's size and scale.
-func TestRealWindowDemo(t *testing.T) {
-	if testing.Short() {
-		t.Skip("-short")
-	}
+// realDemo is `thermogate demo` running in its own Xvfb.
+type realDemo struct {
+	bin, display, fbdir string
+	x                   func(args ...string) string // xdotool on the display
+	stdout, stderr      *lockedBuffer
+	kioskWin, panelWin  string
+	cmd                 *exec.Cmd
+	exited              chan error
+}
+
+var (
+	demoBinOnce sync.Once
+	demoBin     string
+	demoBinErr  error
+)
+
+// buildDemo builds the thermogate binary once for the package's tests.
+func buildDemo(t *testing.T) string {
+	t.Helper()
 	for _, tool := range []string{"Xvfb", "xdotool", "go"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			t.Skipf("%s is not installed (make deps installs Xvfb and xdotool)", tool)
 		}
 	}
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "thermogate")
-	// -race: it reuses the packages `go test -race` built, and checks the
-	// real window's goroutines for races on the way.
-	race := []string{"-race"}
-	if os.Getenv("THERMOGATE_E2E_NORACE") != "" { // bench/ui.sh: time the binary the kiosk runs
-		race = nil
+	demoBinOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "thermogate-e2e-")
+		if err != nil {
+			demoBinErr = err
+			return
+		}
+		testCleanups = append(testCleanups, func() { os.RemoveAll(dir) })
+		demoBin = filepath.Join(dir, "thermogate")
+		// -race: it reuses the packages `go test -race` built, and checks the
+		// real window's goroutines for races on the way.
+		race := []string{"-race"}
+		if os.Getenv("THERMOGATE_E2E_NORACE") != "" { // bench/ui.sh: time the binary the kiosk runs
+			race = nil
+		}
+		build := exec.Command("go", append(append([]string{"build"}, race...), "-tags", "migrated_fynedo", "-o", demoBin, "../../cmd/thermogate")...)
+		if out, err := build.CombinedOutput(); err != nil {
+			demoBinErr = fmt.Errorf("build: %v\n%s", err, out)
+		}
+	})
+	if demoBinErr != nil {
+		t.Fatal(demoBinErr)
 	}
-	build := exec.Command("go", append(append([]string{"build"}, race...), "-tags", "migrated_fynedo", "-o", bin, "../../cmd/thermogate")...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	return demoBin
+}
 
-	display, fbdir := startXvfb(t)
-	x := func(args ...string) string {
+// startDemo runs the demo in English in a new Xvfb of the given screen
+// size at FYNE_SCALE scale, the panel window moved beside the kiosk's, and
+// waits until the kiosk runs. It is killed at the end of the test if it
+// is still running.
+func startDemo(t *testing.T, screen, scale string) *realDemo {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("-short")
+	}
+	d := &realDemo{bin: buildDemo(t), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	d.display, d.fbdir = startXvfb(t, screen)
+	d.x = func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("xdotool", args...)
-		cmd.Env = append(os.Environ(), "DISPLAY="+display)
+		cmd.Env = append(os.Environ(), "DISPLAY="+d.display)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
 			t.Fatalf("xdotool %s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return strings.TrimSpace(string(out))
 	}
-
-	demoCmd := exec.Command(bin, "demo", "--lang", "en")
-	demoCmd.Env = append(os.Environ(), "DISPLAY="+display, "FYNE_SCALE=1", "LANG=C.UTF-8")
-	var stdout, stderr lockedBuffer
-	demoCmd.Stdout, demoCmd.Stderr = &stdout, &stderr
-	if err := demoCmd.Start(); err != nil {
+	d.cmd = exec.Command(d.bin, "demo", "--lang", "en")
+	d.cmd.Env = append(os.Environ(), "DISPLAY="+d.display, "FYNE_SCALE="+scale, "LANG=C.UTF-8")
+	d.cmd.Stdout, d.cmd.Stderr = d.stdout, d.stderr
+	if err := d.cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- demoCmd.Wait() }()
-	defer func() {
+	go func() { d.exited <- d.cmd.Wait() }()
+	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("demo stdout:\n%s\ndemo stderr:\n%s\nthe screen at the failure: %s", stdout.String(), stderr.String(), saveScreenshot(t, fbdir))
+			t.Logf("demo stdout:\n%s\ndemo stderr:\n%s\nthe screen at the failure: %s", d.stdout.String(), d.stderr.String(), saveScreenshot(t, d.fbdir, "real-window-failure.png"))
 		}
-		if demoCmd.ProcessState == nil {
-			demoCmd.Process.Kill()
-			<-exited
+		if d.cmd.ProcessState == nil {
+			d.cmd.Process.Kill()
+			<-d.exited
 		}
-	}()
+	})
+	d.kioskWin = d.x("search", "--sync", "--name", "^thermogate$")
+	d.panelWin = d.x("search", "--sync", "--name", "^thermogate demo panel$")
+	d.x("windowmove", d.panelWin, "760", "0") // no window manager: both start at 0,0
+	waitFor(t, "the kiosk's log", func() bool { return strings.Contains(d.stderr.String(), "kiosk running") })
+	return d
+}
 
-	kioskWin := x("search", "--sync", "--name", "^thermogate$")
-	panelWin := x("search", "--sync", "--name", "^thermogate demo panel$")
-	x("windowmove", panelWin, "760", "0") // no window manager: both start at 0,0
-	waitFor(t, "the kiosk's log", func() bool { return strings.Contains(stderr.String(), "kiosk running") })
+func TestRealWindowDemo(t *testing.T) {
+	d := startDemo(t, "1400x900x24", "1")
+	bin, fbdir, x := d.bin, d.fbdir, d.x
+	stdout, stderr, kioskWin, panelWin := d.stdout, d.stderr, d.kioskWin, d.panelWin
+	demoCmd, exited := d.cmd, d.exited
 
 	// The same screens in Fyne's test driver, at the real window's size with
 	// FYNE_SCALE=1 (one unit a pixel), tell where the buttons are.
@@ -132,7 +175,7 @@ func TestRealWindowDemo(t *testing.T) {
 			t.Logf("from the screening stored to the ADMIT screen on the display: %v (framebuffer polled every 5 ms, log time to the millisecond)", drawn.Sub(stored).Round(time.Millisecond))
 		}
 	}
-	shot := saveScreenshot(t, fbdir)
+	shot := saveScreenshot(t, fbdir, "real-window-demo-admit.png")
 	t.Logf("screenshot: %s", shot)
 
 	// The decision is in the store: ask the running kiosk through its socket.
@@ -140,9 +183,77 @@ func TestRealWindowDemo(t *testing.T) {
 	if m == nil {
 		t.Fatal("no store path in the log")
 	}
-	out, err := exec.Command(bin, "screenings", "--db", m[1]).CombinedOutput()
-	if err != nil || !regexp.MustCompile(code+`\s+admit\s+ok\s+36\.6`).Match(out) {
-		t.Fatalf("screenings through the admin socket: %v\n%s", err, out)
+	screenings := func() string {
+		t.Helper()
+		out, err := exec.Command(bin, "screenings", "--db", m[1]).CombinedOutput()
+		if err != nil {
+			t.Fatalf("screenings through the admin socket: %v\n%s", err, out)
+		}
+		return string(out)
+	}
+	if out := screenings(); !regexp.MustCompile(code + `\s+admit\s+ok\s+36\.6`).MatchString(out) {
+		t.Fatalf("the admit of %s is not in the store:\n%s", code, out)
+	}
+
+	// Two visitors denied, then a guard picks the second on the list and
+	// admits them: the decision is stored for that code, not the other.
+	// The harness goes through the same screens, to tell where to tap.
+	h.AnswerSymptoms(false)
+	h.forehead(35.51)
+	both := func(label string) {
+		t.Helper()
+		tap(kioskWin, centerOf(t, h.win.Content(), label))
+		h.tap(label)
+		time.Sleep(time.Second) // the real window draws the next screen
+	}
+	both(h.tr("decision.done"))
+	const cancelled = "1008" // the demo's cancelled booking
+	h.store.PutBooking(storage.Booking{Code: cancelled, Start: t0, Status: storage.StatusCancelled})
+	for _, c := range []string{cancelled, code} { // cancelled, then already used
+		both(h.tr("idle.start"))
+		x("type", "--delay", "40", c)
+		x("key", "Return")
+		h.EnterCode(c)
+		waitFor(t, c+" denied", func() bool { return strings.Contains(stderr.String(), "code="+c+" decision=deny") })
+		time.Sleep(time.Second)
+		both(h.tr("decision.done"))
+	}
+	if _, err := h.store.AddGuard(context.Background(), "test", "Demo", "4826"); err != nil {
+		t.Fatal(err)
+	}
+	x("mousemove", "--window", kioskWin, "20", "20")
+	x("mousedown", "1")
+	time.Sleep(3 * time.Second) // the guard's 2 s hold
+	x("mouseup", "1")
+	h.longPress(2 * time.Second)
+	time.Sleep(time.Second)
+	both("Demo")
+	for _, r := range "4826" {
+		both(string(r))
+	}
+	both(h.ui.tg("code.ok"))
+	time.Sleep(3 * time.Second) // the PIN's argon2id, under -race
+	h.want(kiosk.GuardMenu)
+	vs := h.flow.State().Visitors
+	if len(vs) != 2 {
+		t.Fatalf("the guard's list has %d visitors, want 2: %+v", len(vs), vs)
+	}
+	second, other := vs[1].Code, vs[0].Code
+	tap(kioskWin, rowCenter(t, h, second))
+	h.tapRow(second)
+	time.Sleep(time.Second)
+	both(h.ui.tg("guard.admit"))
+	both(h.ui.tg("override.booking_confirmed"))
+	both(h.ui.tg("guard.confirm"))
+	waitFor(t, "the guard's admit of "+second, func() bool {
+		return strings.Contains(stderr.String(), "code="+second+" decision=admit")
+	})
+	out := screenings()
+	if !regexp.MustCompile(`(?m)^\d+\s+\S+\s+` + second + `\s+admit\s.*Demo \(booking_confirmed\)`).MatchString(out) {
+		t.Fatalf("no guard admit of %s, the second on the list, in the store:\n%s", second, out)
+	}
+	if regexp.MustCompile(`(?m)^\d+\s+\S+\s+` + other + `\s.*Demo`).MatchString(out) {
+		t.Fatalf("a guard decision stored for %s, the first on the list:\n%s", other, out)
 	}
 
 	demoCmd.Process.Signal(syscall.SIGTERM)
@@ -179,7 +290,7 @@ func currentCode(t *testing.T, out string) string {
 	return ""
 }
 
-func startXvfb(t *testing.T) (display, fbdir string) {
+func startXvfb(t *testing.T, screen string) (display, fbdir string) {
 	t.Helper()
 	fbdir = t.TempDir()
 	// Xvfb picks a free display itself and writes its number to fd 3: a
@@ -190,7 +301,7 @@ func startXvfb(t *testing.T) (display, fbdir string) {
 		t.Fatal(err)
 	}
 	defer r.Close()
-	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", "1400x900x24", "-fbdir", fbdir, "-nolisten", "tcp")
+	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-fbdir", fbdir, "-nolisten", "tcp")
 	xvfb.ExtraFiles = []*os.File{w}
 	var out lockedBuffer
 	xvfb.Stderr = &out
@@ -229,7 +340,10 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 // screenIs reports whether a point of the kiosk window, right of and below
 // the content, has colour c. It reads that one pixel, so polling is cheap.
-func screenIs(t *testing.T, fbdir string, c color.NRGBA) bool {
+func screenIs(t *testing.T, fbdir string, c color.NRGBA) bool { return pixelIs(t, fbdir, 700, 420, c) }
+
+// pixelIs reports whether the screen's pixel at x, y has colour c.
+func pixelIs(t *testing.T, fbdir string, x, y int, c color.NRGBA) bool {
 	f, err := os.Open(filepath.Join(fbdir, "Xvfb_screen0"))
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +354,7 @@ func screenIs(t *testing.T, fbdir string, c color.NRGBA) bool {
 		t.Fatal(err)
 	}
 	h := func(i int) uint32 { return binary.BigEndian.Uint32(hdr[4*i:]) }
-	off := int64(h(0)) + int64(h(19))*12 + 420*int64(h(12)) + 700*4
+	off := int64(h(0)) + int64(h(19))*12 + int64(y)*int64(h(12)) + int64(x)*4
 	var px [4]byte
 	if _, err := f.ReadAt(px[:], off); err != nil {
 		t.Fatal(err)
@@ -254,7 +368,61 @@ func screenIs(t *testing.T, fbdir string, c color.NRGBA) bool {
 	return ch(h(14)) == c.R && ch(h(15)) == c.G && ch(h(16)) == c.B
 }
 
-func saveScreenshot(t *testing.T, fbdir string) string {
+// rowCenter is the middle of the guard's list row showing code.
+func rowCenter(t *testing.T, h *harness, code string) fyne.Position {
+	t.Helper()
+	objs := h.objects()
+	for _, p := range objs {
+		rt, ok := p.obj.(*widget.RichText)
+		if !ok || !strings.HasPrefix(plain(rt.String()), code+" ") {
+			continue
+		}
+		for _, q := range objs {
+			if b := buttonUnder(objs, p.pos.Add(fyne.NewPos(2, 2))); b != nil && q.obj == b {
+				return q.pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2))
+			}
+		}
+	}
+	t.Fatalf("no row for %s on the guard's list", code)
+	return fyne.Position{}
+}
+
+// TestRealWindowPortraitCancel: on the 720×1280 panel (the demo's window
+// at that size and Fyne's scale for it), a tap on Cancel at the top left of
+// the code screen returns to the start screen; the guard's hidden corner
+// beside it swallows nothing of it.
+func TestRealWindowPortraitCancel(t *testing.T) {
+	const scale = 1.7
+	d := startDemo(t, "1400x1300x24", "1.7")
+	d.x("windowsize", d.kioskWin, "720", "1280")
+	// The harness's window: the demo's at first, then resized like it.
+	h := newHarness(t, panel{"real", fyne.NewSize(800/1.1*scale, 480/1.1*scale), scale}, func(c *kiosk.Config) { c.Lang = "en" })
+	h.win.Resize(fyne.NewSize(720/scale, 1280/scale))
+	time.Sleep(2 * time.Second) // the real window takes its new size
+	tap := func(at fyne.Position) {
+		d.x("mousemove", "--window", d.kioskWin, fmt.Sprint(int(at.X*scale)), fmt.Sprint(int(at.Y*scale)), "click", "1")
+		time.Sleep(2 * time.Second)
+	}
+	tap(centerOf(t, h.win.Content(), "Start"))
+	h.tap("Start")
+	h.want(kiosk.Code)
+	cancel := centerOf(t, h.win.Content(), "Cancel")
+	if cancel.X*scale > 360 || cancel.Y*scale > 200 {
+		t.Fatalf("Cancel is at %v units, not at the top left", cancel)
+	}
+	h.tap("Cancel")
+	h.want(kiosk.Idle)
+	start := centerOf(t, h.win.Content(), "Start") // where the start screen's Start is, in portrait
+	sx, sy := int(start.X*scale), int(start.Y*scale)
+	if pixelIs(t, d.fbdir, sx, sy, colPrimary) {
+		t.Fatal("the real window is not on the code screen: Start's blue is where the keypad should be")
+	}
+	tap(cancel)
+	waitFor(t, "the start screen after Cancel", func() bool { return pixelIs(t, d.fbdir, sx, sy, colPrimary) })
+	t.Logf("screenshot: %s", saveScreenshot(t, d.fbdir, "real-window-portrait-start.png"))
+}
+
+func saveScreenshot(t *testing.T, fbdir, file string) string {
 	t.Helper()
 	img, err := readXWD(filepath.Join(fbdir, "Xvfb_screen0"))
 	if err != nil {
@@ -264,7 +432,7 @@ func saveScreenshot(t *testing.T, fbdir string) string {
 	if dir == "" {
 		dir = t.TempDir()
 	}
-	name := filepath.Join(dir, "real-window-demo-admit.png")
+	name := filepath.Join(dir, file)
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -57,6 +58,19 @@ func loggedIn(h *harness) {
 		h.tap(string(r))
 	}
 	h.tap(h.ui.tg("code.ok"))
+}
+
+// denied has n visitors with bookings V1001… deny themselves (symptoms),
+// a minute apart: the guard's list of the last 10 minutes.
+func denied(h *harness, n int) {
+	for i := range n {
+		code := fmt.Sprintf("V%d", 1001+i)
+		h.store.PutBooking(storage.Booking{Code: code, Start: t0, Minutes: 15, Status: storage.StatusActive})
+		h.EnterCode(code)
+		h.AnswerSymptoms(true)
+		h.ConfirmSymptoms()
+		h.clk.Advance(time.Minute)
+	}
 }
 
 var scenarios = []scenario{
@@ -185,6 +199,11 @@ var scenarios = []scenario{
 		h.EnterCode("EF34GH")
 		loggedIn(h)
 		h.tapRow("AB12CD")
+	}},
+	{"guard-menu-many", func(h *harness) {
+		denied(h, 7)
+		loggedIn(h)
+		h.tapRow("V1007")
 	}},
 	{"guard-reasons", func(h *harness) {
 		h.EnterCode("AB12CD")

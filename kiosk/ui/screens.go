@@ -9,7 +9,6 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
-	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -68,18 +67,50 @@ func (u *UI) languageScreen() fyne.CanvasObject {
 }
 
 // languageButtons are the four languages by their own names; the current
-// one stands out.
+// one is marked with a tick and a frame on a pale blue, not in the dark blue
+// of the screen's main action (Start), which it would otherwise look like.
 func (u *UI) languageButtons() fyne.CanvasObject {
 	var bs []fyne.CanvasObject
 	for _, l := range kiosk.Languages {
-		b := button(kiosk.LanguageNames[l], l == u.st.Lang, func() {
+		tapped := func() {
 			u.langOpen = false
 			_ = u.flow.SetLang(l)
 			u.rebuild() // the chooser closes now; the language follows with the flow's state
-		})
-		bs = append(bs, touch(b))
+		}
+		if l != u.st.Lang {
+			bs = append(bs, touch(button(kiosk.LanguageNames[l], false, tapped)))
+			continue
+		}
+		b := widget.NewButton(kiosk.LanguageNames[l], tapped)
+		frame := canvas.NewRectangle(color.Transparent)
+		frame.StrokeColor, frame.StrokeWidth, frame.CornerRadius = colText, 4, 8
+		tick := container.New(tickCorner{}, icon(iconSelected, 20))
+		bs = append(bs, touch(container.NewStack(container.NewThemeOverride(b, selectedTheme{newTheme()}), frame, tick)))
 	}
 	return container.New(keyGrid{2, 2}, bs...)
+}
+
+// tickCorner puts its object, small, in the top right-hand corner, clear of
+// a button's centred label.
+type tickCorner struct{}
+
+func (tickCorner) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Resize(fyne.NewSquareSize(20))
+		o.Move(fyne.NewPos(size.Width-28, 6))
+	}
+}
+
+func (tickCorner) MinSize([]fyne.CanvasObject) fyne.Size { return fyne.Size{} }
+
+// selectedTheme gives a button the chosen language's pale blue.
+type selectedTheme struct{ fyne.Theme }
+
+func (t selectedTheme) Color(n fyne.ThemeColorName, v fyne.ThemeVariant) color.Color {
+	if n == theme.ColorNameButton {
+		return colSelected
+	}
+	return t.Theme.Color(n, v)
 }
 
 func (u *UI) idleScreen() fyne.CanvasObject {
@@ -142,22 +173,34 @@ func (u *UI) codeScreen() fyne.CanvasObject {
 
 // codeField shows the code typed so far, large and spaced for reading.
 func (u *UI) codeField() fyne.CanvasObject {
-	shown := string(u.code)
-	if shown == "" {
-		shown = "·"
-	}
-	txt := canvas.NewText(shown, theme.Color(theme.ColorNameForeground))
-	txt.TextSize = textHeadline
-	txt.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
-	txt.Alignment = fyne.TextAlignCenter
+	size := float32(textHeadline)
 	if len(u.code) > 10 {
-		txt.TextSize = textBody
+		size = textBody
+	}
+	return entryField(string(u.code), size)
+}
+
+// entryField is a box showing what was typed; empty, it shows only a
+// caret, so that nothing in it can be taken for a typed character (a "·"
+// placeholder was, and a "–" read as a minus).
+func entryField(shown string, size float32) fyne.CanvasObject {
+	var inside fyne.CanvasObject
+	if shown == "" {
+		caret := canvas.NewRectangle(colPrimary)
+		caret.SetMinSize(fyne.NewSize(4, size*1.2))
+		inside = caret
+	} else {
+		txt := canvas.NewText(shown, theme.Color(theme.ColorNameForeground))
+		txt.TextSize = size
+		txt.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+		txt.Alignment = fyne.TextAlignCenter
+		inside = txt
 	}
 	box := canvas.NewRectangle(theme.Color(theme.ColorNameInputBackground))
 	box.StrokeColor = theme.Color(theme.ColorNameInputBorder)
 	box.StrokeWidth = 3
 	box.CornerRadius = 8
-	return atLeast(container.NewStack(box, container.NewCenter(txt)), 0, TouchSize)
+	return atLeast(container.NewStack(box, container.NewCenter(inside)), 0, TouchSize)
 }
 
 // keypad is digits, or letters after "ABC": codes are 4–16 of A–Z and 0–9.
@@ -323,12 +366,58 @@ func (u *UI) tempIn(lang kiosk.Lang, c float64) string {
 	return s
 }
 
+// outOfServiceScreen says "please wait" in all four languages at once:
+// nothing changes on it while the kiosk is out of service, so it has no
+// language button, and whoever comes reads their own. The kiosk's own
+// language comes first; the cause, for the guard, last and small.
 func (u *UI) outOfServiceScreen() fyne.CanvasObject {
-	text := container.NewVBox(
-		para(u.t("oos.title"), sizeHuge, theme.ColorNameForegroundOnWarning, true, fyne.TextAlignLeading),
-		para(u.t("oos.body"), sizeBody, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
-		layout.NewSpacer(),
-		para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, theme.ColorNameForegroundOnWarning, false, fyne.TextAlignLeading),
-	)
-	return newSplit(0.28, icon(iconHand, 150), text)
+	langs := []kiosk.Lang{u.st.Kiosk.Lang}
+	for _, l := range kiosk.Languages {
+		if l != u.st.Kiosk.Lang {
+			langs = append(langs, l)
+		}
+	}
+	fg := theme.ColorNameForegroundOnWarning
+	var lines []fyne.CanvasObject
+	for _, l := range langs {
+		// The title in bold, its words below it.
+		size := sizeBody
+		if !u.portrait() {
+			size = sizeSmall // four of them two by two on 800×480
+		}
+		lines = append(lines, container.New(tight{}, para(u.cat.T(l, "oos.title"), sizeBody, fg, true, fyne.TextAlignLeading),
+			para(u.cat.T(l, "oos.body"), size, fg, false, fyne.TextAlignLeading)))
+	}
+	cause := para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, fg, false, fyne.TextAlignLeading)
+	if u.portrait() { // one below the other, the hand beside the first
+		lines[0] = container.NewBorder(nil, nil, nil, icon(iconHand, 100), lines[0])
+		return container.NewBorder(nil, cause, nil, nil, container.NewVBox(lines...))
+	}
+	// Two by two on the 800×480 panel, the hand beside them.
+	text := container.NewBorder(nil, cause, nil, nil, container.NewGridWithColumns(2, lines...))
+	return newSplit(0.15, container.NewVBox(icon(iconHand, 100)), text)
+}
+
+// tight stacks its objects from the top with no gap between them: a title
+// and its paragraph, whose texts have margins of their own.
+type tight struct{}
+
+func (tight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	y := float32(0)
+	for _, o := range objs {
+		o.Resize(fyne.NewSize(size.Width, o.MinSize().Height))
+		h := o.MinSize().Height // wrapped text knows its height once it knows its width
+		o.Move(fyne.NewPos(0, y))
+		o.Resize(fyne.NewSize(size.Width, h))
+		y += h
+	}
+}
+
+func (tight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	var s fyne.Size
+	for _, o := range objs {
+		m := o.MinSize()
+		s = fyne.NewSize(max(s.Width, m.Width), s.Height+m.Height)
+	}
+	return s
 }

@@ -17,11 +17,12 @@ const (
 	// TouchSize is what the kiosk's buttons get: 16 mm, a margin over MinTouch.
 	TouchSize = 16 * unitsPerMM
 
-	textBody     = 24 // ≈ 5 mm: main text
-	textSmall    = 18 // secondary lines, the guard's
-	textButton   = 26
-	textHeadline = 30 // ≈ 6.3 mm: one line for most headlines in all four languages
-	textHuge     = 48 // ADMIT / DENY
+	textBody        = 24 // ≈ 5 mm: main text
+	textSmall       = 18 // secondary lines, the guard's
+	textButton      = 26
+	textGuardButton = 21 // two lines fit a 16 mm button
+	textHeadline    = 30 // ≈ 6.3 mm: one line for most headlines in all four languages
+	textHuge        = 48 // ADMIT / DENY
 )
 
 // Colours. Text on every background below has a contrast of at least 7:1
@@ -33,6 +34,7 @@ var (
 	colMuted      = color.NRGBA{0x40, 0x40, 0x40, 0xFF} // secondary text, still 7:1 on white
 	colPrimary    = color.NRGBA{0x0B, 0x3D, 0x91, 0xFF} // buttons: white text on dark blue
 	colButton     = color.NRGBA{0xE4, 0xE8, 0xEE, 0xFF} // secondary buttons: dark text on light grey
+	colSelected   = color.NRGBA{0xC9, 0xDC, 0xFF, 0xFF} // the chosen language: dark text on pale blue, framed
 	colAdmit      = color.NRGBA{0x0A, 0x5C, 0x2B, 0xFF} // white text on dark green
 	colDeny       = color.NRGBA{0x9B, 0x11, 0x16, 0xFF} // white text on dark red
 	colRefer      = color.NRGBA{0xFF, 0xC2, 0x2E, 0xFF} // black text on amber
@@ -97,6 +99,8 @@ func (t kioskTheme) Size(n fyne.ThemeSizeName) float32 {
 		return textBody
 	case sizeSmall:
 		return textSmall
+	case sizeGuardButton:
+		return textGuardButton
 	case theme.SizeNameText:
 		return textBody
 	case theme.SizeNameHeadingText:

@@ -52,13 +52,14 @@ type UI struct {
 	langOpen bool   // the language chooser is shown
 
 	// The guard's input.
-	guardName string
-	pin       []rune
-	checking  bool
-	page      string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
-	clinical  []rune
-	confirm   *guardAction // on page "confirm": the decision waiting for Confirm
-	guardErr  string
+	guardName   string
+	pin         []rune
+	checking    bool
+	page        string // guard menu page: "", "admit", "deny", "walk_in", "clinical"
+	clinical    []rune
+	confirm     *guardAction // on page "confirm": the decision waiting for Confirm
+	guardErr    string
+	visitorPage int // the page of the guard's list of visitors shown
 
 	progress    *widget.ProgressBar
 	timeLeft    *timeBar // on a decision or the early screen: how long it stays
@@ -163,7 +164,7 @@ func (u *UI) render(st kiosk.State) {
 		u.code, u.kept = []rune(st.Typed), true // a refused code, to correct
 	}
 	if !guardScreen(st.Screen) {
-		u.guardName, u.pin, u.page, u.clinical, u.confirm, u.guardErr = "", nil, "", nil, nil, ""
+		u.guardName, u.pin, u.page, u.clinical, u.confirm, u.guardErr, u.visitorPage = "", nil, "", nil, nil, "", 0
 	}
 	u.checking = false // a PIN submitted: the flow's state says from now on whether it is checked
 	if st.Notice == kiosk.NoticeError && st.Seq != prev.Seq && guardScreen(st.Screen) {
@@ -226,11 +227,11 @@ func (u *UI) rebuild() {
 	u.bg.FillColor = u.background()
 	u.bg.Refresh()
 	u.body.Objects = []fyne.CanvasObject{screen}
+	u.refreshTime() // the countdowns' words first: the layout makes room for them
 	// Twice: wrapped text knows how tall it is only after the first pass
 	// has told it how wide it is.
 	u.body.Refresh()
 	u.body.Refresh()
-	u.refreshTime()
 }
 
 // background is the window's colour for the current screen.

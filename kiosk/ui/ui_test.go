@@ -11,6 +11,7 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
@@ -399,6 +400,11 @@ func TestEveryScreenOnBothPanels(t *testing.T) {
 				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
 				sc.run(h)
 				size := h.win.Canvas().Size()
+				// A real window grows to its content's minimum size: the
+				// screen would no longer fit the panel.
+				if m := h.win.Content().MinSize(); m.Width > size.Width+0.5 || m.Height > size.Height+0.5 {
+					t.Errorf("%s %s %s: the screen needs %v, more than the panel's %v", p.name, lang, sc.name, m, size)
+				}
 				for _, o := range h.objects() {
 					end := o.pos.Add(o.obj.Size())
 					if !o.scrolled && (o.pos.X < -0.5 || o.pos.Y < -0.5 || end.X > size.Width+0.5 || end.Y > size.Height+0.5) {
@@ -408,6 +414,22 @@ func TestEveryScreenOnBothPanels(t *testing.T) {
 					if b, ok := o.obj.(*widget.Button); ok && (b.Size().Width < MinTouch || b.Size().Height < MinTouch) {
 						t.Errorf("%s %s %s: button %q is %.0f×%.0f, smaller than 15 mm (%.0f)", p.name, lang, sc.name, b.Text, b.Size().Width, b.Size().Height, MinTouch)
 					}
+					// A label fits inside its button, its margins kept: a button
+					// narrower than it needs cuts or crowds its text.
+					if b, ok := o.obj.(*widget.Button); ok && b.Text != "" && b.Size().Width < b.MinSize().Width-0.5 {
+						t.Errorf("%s %s %s: button %q is %.0f wide, its label needs %.0f", p.name, lang, sc.name, b.Text, b.Size().Width, b.MinSize().Width)
+					}
+					// A text is as tall as its lines: a shorter box cuts lines off.
+					if rt, ok := o.obj.(*widget.RichText); ok && rt.Size().Height < rt.MinSize().Height-0.5 {
+						t.Errorf("%s %s %s: text %q is %.0f high, its lines need %.0f", p.name, lang, sc.name, rt.String(), rt.Size().Height, rt.MinSize().Height)
+					}
+					// Nothing scrolls: every screen fits its panel.
+					if scr, ok := o.obj.(*container.Scroll); ok && scr.Content != nil && scr.Content.MinSize().Height > scr.Size().Height+0.5 {
+						t.Errorf("%s %s %s: a scroll bar: %.0f of content in %.0f", p.name, lang, sc.name, scr.Content.MinSize().Height, scr.Size().Height)
+					}
+				}
+				for _, s := range h.midWordSplits() {
+					t.Errorf("%s %s %s: a line breaks inside a word: %q", p.name, lang, sc.name, s)
 				}
 				for _, s := range h.texts() {
 					if rawKey.MatchString(strings.TrimSpace(s)) || strings.ContainsAny(s, "{}") {
