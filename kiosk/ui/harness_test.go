@@ -420,7 +420,7 @@ func (h *harness) Probe() error { return h.do(kiosk.ProbeDue{}) }
 // midWordSplits returns the places where a wrapped text on screen breaks a
 // line inside a word ("registruodami / esi"): Fyne does that to a word
 // wider than its column. A break at a space, or after a hyphen or a dash,
-// is fine.
+// is fine; a break at a no-break space is not ("38,2 / °C", "w / sprawie").
 func (h *harness) midWordSplits() []string {
 	var out []string
 	for _, p := range h.objects() {
@@ -441,7 +441,7 @@ func (h *harness) midWordSplits() []string {
 			for at < len(text) && unicode.IsSpace(text[at]) {
 				at++
 			}
-			if i > 0 && at > 0 && at < len(text) && !unicode.IsSpace(text[at-1]) && !strings.ContainsRune("-–—/", text[at-1]) {
+			if i > 0 && at > 0 && at < len(text) && (text[at-1] == '\u00a0' || !unicode.IsSpace(text[at-1]) && !strings.ContainsRune("-–—/", text[at-1])) {
 				out = append(out, string(text[max(0, at-12):at])+" / "+string(text[at:min(len(text), at+12)]))
 			}
 			if at+len(r) > len(text) || string(text[at:at+len(r)]) != string(r) {
