@@ -45,7 +45,20 @@ step() {
 }
 fail() {
 	echo "vm-check: FAIL: $*" >&2
+	abort_guest
 	exit 1
+}
+# abort_guest: a guest waiting for the host (go/NAME) uploads its journal,
+# Xorg log and X screen and says "VMCHECK uploaded"; wait for that a while.
+abort_guest() {
+	[ -n "${qemu_pid:-}" ] && [ -n "${serial:-}" ] && kill -0 "$qemu_pid" 2>/dev/null || return 0
+	touch "$run/srv/go/abort" # a guest that failed itself uploads anyway
+	echo "vm-check: waiting for the guest's logs" >&2
+	local i=0
+	until grep -aq "^VMCHECK uploaded" "$serial" 2>/dev/null || [ $i -ge 90 ]; do
+		i=$((i + 1))
+		sleep 1
+	done
 }
 
 [ "$(id -u)" -eq 0 ] || fail "needs root: it installs QEMU and builds the guest image with mmdebstrap (run it as root, or sudo make vm-check)"
@@ -168,6 +181,9 @@ truncate -s 48M "$run/data.img"
 mkfs.ext4 -q -m 0 -L thermogate-data "$run/data.img"
 export PATH="$PATH:/usr/local/go/bin"
 go build -o "$run/vmtool" ./scripts/vmtool
+# The same tool for the guest, where it takes the X server's own picture
+# of the screen on a failure (vm-guest.sh, upload_logs).
+CGO_ENABLED=0 GOOS=linux GOARCH=arm64 go build -o "$run/srv/vmtool-arm64" ./scripts/vmtool
 cp "$deb" deploy/pi-setup.sh scripts/vm-guest.sh "$run/srv/"
 basename "$deb" >"$run/srv/deb-name"
 "$run/vmtool" serve "$run/srv" "$run/port" &
@@ -206,10 +222,7 @@ marker() {
 			return 0
 		fi
 		line=$(grep -a -m 1 "^VMCHECK fail" "$serial" 2>/dev/null | tr -d '\r' || true)
-		[ -z "$line" ] || {
-			sleep 3 # the guest uploads its journal
-			fail "guest: ${line#VMCHECK fail }"
-		}
+		[ -z "$line" ] || fail "guest: ${line#VMCHECK fail }"
 		kill -0 "$qemu_pid" 2>/dev/null || fail "QEMU stopped while waiting for '$1': $(tail -n 5 "$run/qemu-$boot_n.log")"
 		i=$((i + 1))
 		sleep 1

@@ -22,19 +22,49 @@ fail() {
 	systemctl status --no-pager -n 30 thermogate-kiosk.service 2>&1 | sed 's/^/  | /'
 	echo "VMCHECK fail $*"
 	upload_logs
+	echo "VMCHECK uploaded"
 	exit 1
 }
+# upload_logs: what tells a failure's cause, to the host's results: this
+# boot's journal, the X server's log, the kiosk unit's state and processes,
+# and the X screen as the X server itself holds it (vmtool xshot, fetched
+# from the host: the image has no X clients), which tells "Xorg draws
+# nothing" apart from "QEMU's screendump sees nothing".
 upload_logs() {
+	up() { curl -fsS -T "$1" "$url/upload/$2" >/dev/null 2>&1 || true; }
 	journalctl -b --no-pager >/run/journal.txt 2>&1
-	curl -fsS -T /run/journal.txt "$url/upload/journal-boot$stage.txt" >/dev/null 2>&1 || true
-	if [ -f "$state/.local/share/xorg/Xorg.0.log" ]; then
-		curl -fsS -T "$state/.local/share/xorg/Xorg.0.log" "$url/upload/Xorg-boot$stage.log" >/dev/null 2>&1 || true
+	up /run/journal.txt "journal-boot$stage.txt"
+	for f in $state/.local/share/xorg/Xorg.0.log /var/log/Xorg.0.log; do
+		[ -f "$f" ] && up "$f" "Xorg-boot$stage.log"
+	done
+	{
+		systemctl status --no-pager -n 0 thermogate-kiosk.service
+		echo
+		ps -eo pid,user,stat,etime,time,rss,args
+		echo
+		cat /sys/class/drm/card*/card*-*/modes 2>/dev/null
+		ls -l /dev/dri /dev/fb* 2>/dev/null
+	} >/run/state.txt 2>&1
+	up /run/state.txt "state-boot$stage.txt"
+	if curl -fsS -o /run/vmtool "$url/vmtool-arm64" 2>/dev/null; then
+		chmod 0755 /run/vmtool
+		xorg=$(pgrep -x Xorg | head -n 1)
+		if [ -n "$xorg" ] && /run/vmtool xshot "/proc/$xorg/root/tmp/.X11-unix/X0" "$state/.Xauthority" /run/xshot.png >/run/xshot.txt 2>&1; then
+			up /run/xshot.png "xshot-boot$stage.png"
+		fi
+		up /run/xshot.txt "xshot-boot$stage.txt"
 	fi
 }
 # wait_host NAME: until the host has done its part (go/NAME exists).
 wait_host() {
 	i=0
 	until curl -fsS -o /dev/null "$url/go/$1" 2>/dev/null; do
+		# The host stopped on a failure of its own: say why it might be.
+		if curl -fsS -o /dev/null "$url/go/abort" 2>/dev/null; then
+			upload_logs
+			echo "VMCHECK uploaded"
+			exit 1
+		fi
 		i=$((i + 1))
 		[ $i -lt 900 ] || fail "wait-$1" "the host did not answer in 15 minutes"
 		sleep 1

@@ -8,6 +8,7 @@
 //	vmtool tap QMPSOCK X Y               a tap (press and release) at pixel X,Y of the current screen
 //	vmtool qmp QMPSOCK JSON              one QMP command, its reply printed
 //	vmtool compare GOT.png WANT.png      the same screen? (see compare)
+//	vmtool xshot XSOCK XAUTH OUT.png     the X server's root window, as PNG (in the guest; see xshot)
 package main
 
 import (
@@ -36,7 +37,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: vmtool serve|screendump|tap|qmp|compare ... (see scripts/vmtool/main.go)")
+		return errors.New("usage: vmtool serve|screendump|tap|qmp|compare|xshot ... (see scripts/vmtool/main.go)")
 	}
 	need := func(n int, usage string) error {
 		if len(args)-1 != n {
@@ -84,6 +85,11 @@ func run(args []string) error {
 		}
 		fmt.Println(string(res))
 		return nil
+	case "xshot":
+		if err := need(3, "XSOCKET XAUTHORITY OUT.png"); err != nil {
+			return err
+		}
+		return xshot(args[1], args[2], args[3])
 	case "compare":
 		if err := need(2, "GOT.png WANT.png"); err != nil {
 			return err
