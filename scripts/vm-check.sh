@@ -66,9 +66,10 @@ abort_guest() {
 [ "$(dpkg-deb -f "$deb" Architecture)" = arm64 ] || fail "$deb is not the arm64 package"
 
 step "host packages"
-# QEMU for arm64 and qemu-img; mmdebstrap for the guest image. The guest's
-# network card runs without its iPXE ROM (romfile=), so ipxe-qemu is not needed.
-DEPS_EXTRA="qemu-system-arm qemu-utils mmdebstrap e2fsprogs shellcheck" ./scripts/deps.sh
+# The Makefile's VM_DEPS (make vm-check exports them as DEPS_EXTRA): QEMU
+# for arm64 and qemu-img; mmdebstrap for the guest image. The guest's network
+# card runs without its iPXE ROM (romfile=), so ipxe-qemu is not needed.
+DEPS_EXTRA=${DEPS_EXTRA:-qemu-system-arm qemu-utils mmdebstrap e2fsprogs shellcheck} ./scripts/deps.sh
 shellcheck scripts/vm-check.sh scripts/vm-image.sh scripts/vm-image-setup.sh scripts/vm-guest.sh || fail "shellcheck found problems in the check's own scripts (above)"
 
 run=$(mktemp -d /tmp/thermogate-vm.XXXXXX)
@@ -171,7 +172,7 @@ if ! ./scripts/vm-image.sh --cached "$deb" >"$run/image-dir" 2>"$run/image.log";
 else
 	sed 's/^/   /' "$run/image.log"
 fi
-img=$(cat "$run/image-dir")
+img=$(tail -n 1 "$run/image-dir")
 
 step "host side: overlay, data disk, HTTP server"
 qemu-img create -q -f qcow2 -F raw -b "$img/root.img" "$run/root.qcow2"
