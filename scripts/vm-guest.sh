@@ -28,8 +28,8 @@ fail() {
 # upload_logs: what tells a failure's cause, to the host's results: this
 # boot's journal, the X server's log, the kiosk unit's state and processes,
 # and the X screen as the X server itself holds it (vmtool xshot, fetched
-# from the host: the image has no X clients), which tells "Xorg draws
-# nothing" apart from "QEMU's screendump sees nothing".
+# from the host into /root, as /run is noexec: the image has no X clients),
+# which tells "Xorg draws nothing" apart from "QEMU's screendump sees nothing".
 upload_logs() {
 	up() { curl -fsS -T "$1" "$url/upload/$2" >/dev/null 2>&1 || true; }
 	journalctl -b --no-pager >/run/journal.txt 2>&1
@@ -46,10 +46,13 @@ upload_logs() {
 		ls -l /dev/dri /dev/fb* 2>/dev/null
 	} >/run/state.txt 2>&1
 	up /run/state.txt "state-boot$stage.txt"
-	if curl -fsS -o /run/vmtool "$url/vmtool-arm64" 2>/dev/null; then
-		chmod 0755 /run/vmtool
+	if curl -fsS -o /root/vmtool "$url/vmtool-arm64" 2>/dev/null; then
+		chmod 0755 /root/vmtool
 		xorg=$(pgrep -x Xorg | head -n 1)
-		if [ -n "$xorg" ] && /run/vmtool xshot "/proc/$xorg/root/tmp/.X11-unix/X0" "$state/.Xauthority" /run/xshot.png >/run/xshot.txt 2>&1; then
+		# The socket in the kiosk's private /tmp, or else the abstract one.
+		xsock=/proc/$xorg/root/tmp/.X11-unix/X0
+		[ -S "$xsock" ] || xsock=@/tmp/.X11-unix/X0
+		if [ -n "$xorg" ] && /root/vmtool xshot "$xsock" "$state/.Xauthority" /run/xshot.png >/run/xshot.txt 2>&1; then
 			up /run/xshot.png "xshot-boot$stage.png"
 		fi
 		up /run/xshot.txt "xshot-boot$stage.txt"
@@ -135,16 +138,17 @@ case "$stage" in
 	echo "THERMOGATE_SIM_FOREHEAD=36.6" >>/etc/default/thermogate
 	echo 4826 | tg guard add "Vm Guard" >/dev/null || fail configure "guard add failed"
 	tg guard list | grep -q "Vm Guard" || fail configure "the guard is not listed"
-	day=$(TZ=$tz date +%F)
-	hour=$(TZ=$tz date +%H:00)
+	# The longest slots (120 min) from half an hour ago, so the visits fall inside them however
+	# slow the run is (the emulated machine reboots twice before the visits).
+	start=$(TZ=$tz date -d '-30 min' '+%F %H:%M')
 	{
 		echo "code,start,minutes,service,lang"
-		# long slots around now, so the visits fall inside however slow the run is
-		for c in 4711 5826; do echo "$c,$day $hour,60,Passports,lt"; done
+		for c in 4711 5826; do echo "$c,$start,120,Passports,lt"; done
 	} >/run/bookings.csv
+	day=${start% *}
 	tg bookings import - </run/bookings.csv >/dev/null || fail configure "bookings import failed"
 	[ "$(tg bookings list --day "$day" | grep -c -e 4711 -e 5826)" = 2 ] || fail configure "bookings not listed: $(tg bookings list --day "$day")"
-	ok configure "sensor.driver = sim, guard 'Vm Guard', bookings 4711 and 5826 for $day $hour"
+	ok configure "sensor.driver = sim, guard 'Vm Guard', bookings 4711 and 5826 from $start for 120 minutes"
 	echo 1 >"$stagefile"
 	sync
 	ok reboot
