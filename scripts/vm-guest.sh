@@ -31,7 +31,6 @@ fail() {
 # from the host into /root, as /run is noexec: the image has no X clients),
 # which tells "Xorg draws nothing" apart from "QEMU's screendump sees nothing".
 upload_logs() {
-	up() { curl -fsS -T "$1" "$url/upload/$2" >/dev/null 2>&1 || true; }
 	journalctl -b --no-pager >/run/journal.txt 2>&1
 	up /run/journal.txt "journal-boot$stage.txt"
 	for f in $state/.local/share/xorg/Xorg.0.log /var/log/Xorg.0.log; do
@@ -46,18 +45,28 @@ upload_logs() {
 		ls -l /dev/dri /dev/fb* 2>/dev/null
 	} >/run/state.txt 2>&1
 	up /run/state.txt "state-boot$stage.txt"
-	if curl -fsS -o /root/vmtool "$url/vmtool-arm64" 2>/dev/null; then
-		chmod 0755 /root/vmtool
-		xorg=$(pgrep -x Xorg | head -n 1)
-		# The socket in the kiosk's private /tmp, or else the abstract one.
-		xsock=/proc/$xorg/root/tmp/.X11-unix/X0
-		[ -S "$xsock" ] || xsock=@/tmp/.X11-unix/X0
-		if [ -n "$xorg" ] && /root/vmtool xshot "$xsock" "$state/.Xauthority" /run/xshot.png >/run/xshot.txt 2>&1; then
-			up /run/xshot.png "xshot-boot$stage.png"
-		fi
-		up /run/xshot.txt "xshot-boot$stage.txt"
-	fi
+	take_xshot "boot$stage"
 }
+# take_xshot NAME: the X server's own picture of the screen, uploaded as
+# xshot-NAME.png (and what vmtool said, as xshot-NAME.txt).
+take_xshot() {
+	[ -x /root/vmtool ] || curl -fsS -o /root/vmtool "$url/vmtool-arm64" 2>/dev/null || return 1
+	chmod 0755 /root/vmtool
+	xorg=$(pgrep -x Xorg | head -n 1)
+	# The socket in the kiosk's private /tmp, or else the abstract one.
+	xsock=/proc/$xorg/root/tmp/.X11-unix/X0
+	[ -S "$xsock" ] || xsock=@/tmp/.X11-unix/X0
+	rm -f /run/xshot.png
+	if [ -n "$xorg" ]; then
+		/root/vmtool xshot "$xsock" "$state/.Xauthority" /run/xshot.png >/run/xshot.txt 2>&1
+	else
+		echo "no Xorg process" >/run/xshot.txt
+	fi
+	[ -f /run/xshot.png ] && up /run/xshot.png "xshot-$1.png"
+	up /run/xshot.txt "xshot-$1.txt"
+	[ -f /run/xshot.png ]
+}
+up() { curl -fsS -T "$1" "$url/upload/$2" >/dev/null 2>&1 || true; }
 # wait_host NAME: until the host has done its part (go/NAME exists).
 wait_host() {
 	i=0
@@ -160,6 +169,9 @@ case "$stage" in
 	kiosk_up ready 60
 	[ "$(systemctl is-enabled thermogate-kiosk.service)" = enabled ] || fail ready "the kiosk is not enabled"
 	ok ready "thermogate-kiosk active (Type=notify: READY=1 given), pid $(daemon_pid), $(unit NRestarts) restarts"
+	wait_host xshot
+	take_xshot idle-stage1 || fail xshot "vmtool xshot: $(cat /run/xshot.txt)"
+	ok xshot
 	wait_host idle
 
 	# --- a visit tapped on the screen -------------------------------------------------------
@@ -238,6 +250,9 @@ case "$stage" in
 	system_running
 	kiosk_up ready 60
 	ok ready "thermogate-kiosk active on the tall panel"
+	wait_host xshot
+	take_xshot idle-stage2 || fail xshot "vmtool xshot: $(cat /run/xshot.txt)"
+	ok xshot
 	wait_host idle
 
 	# --- remove, then purge -----------------------------------------------------------------------------
