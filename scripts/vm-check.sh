@@ -306,18 +306,39 @@ screen() {
 		sleep 2
 	done
 }
+# is NAME REFERENCE: the screendump NAME.png is REFERENCE's screen.
+is() { shot "$1" && "$run/vmtool" compare "$results/$1.png" "docs/screenshots/$2" >/dev/null 2>&1; }
+# tap_to BUTTON NAME REFERENCE: taps BUTTON until the screen is REFERENCE's
+# (kept as NAME.png): a loaded emulated machine now and then loses a tap
+# (libinput: "your system is too slow"); at most 3 taps, 40 s each.
+tap_to() {
+	local n i
+	for n in 1 2 3; do
+		tap "$1"
+		for i in $(seq 20); do
+			is "$2" "$3" && return 0
+			sleep 2
+		done
+		echo "   no $3 after tap $n on $1"
+	done
+	fail "tapping $1 three times did not bring the screen of $3 (last: $2.png)"
+}
 # visit CODE: Start, the code on the keypad, OK, No to the symptoms question;
 # the simulated sensor's forehead does the rest.
 visit() {
-	tap start
-	sleep 3
+	tap_to start "visit-$1-code" "code-$lang-800x480.png"
 	local d
 	for d in $(echo "$1" | grep -o .); do tap "key-$d"; done
-	shot "visit-$1-code"
-	tap code-ok
-	sleep 3
-	shot "visit-$1-symptoms"
-	tap no
+	tap_to code-ok "visit-$1-symptoms" "symptoms-$lang-800x480.png"
+	local n i
+	for n in 1 2 3; do
+		tap no
+		for i in $(seq 20); do
+			is "visit-$1-after-no" "symptoms-$lang-800x480.png" || return 0
+			sleep 2
+		done
+	done
+	fail "tapping No three times did not leave the symptoms question"
 }
 
 step "boot 1 (800x480): install with pi-setup.sh"
