@@ -370,9 +370,15 @@ screen "after-xorg-$lang-800x480" "idle-$lang-800x480.png" 90
 go_on after-xorg
 
 step "data partition full: nothing admitted"
-marker full 120
-visit 5826
-sleep 15
+marker full 600
+# The kiosk may already be out of service (its database could not grow):
+# then there is no visit to tap. Otherwise a visit, which must not be admitted.
+if is "full-disk-before-$lang-800x480" "idle-$lang-800x480.png"; then
+	visit 5826
+	sleep 15
+else
+	echo "   the kiosk is not on its start screen with the partition full (full-disk-before-$lang-800x480.png): no visit"
+fi
 shot "full-disk-$lang-800x480"
 if "$run/vmtool" compare "$results/full-disk-$lang-800x480.png" "docs/screenshots/decision-admit-ok-$lang-800x480.png" >/dev/null 2>&1; then
 	fail "the screen shows ADMIT with the data partition full (full-disk-$lang-800x480.png)"

@@ -215,7 +215,23 @@ case "$stage" in
 	fallocate -l "$(df --output=avail -B1 $state | tail -n 1)" $state/filler 2>/dev/null || true
 	dd if=/dev/zero of=$state/filler2 bs=4k 2>/dev/null || true
 	sync
-	ok full "$(df -h --output=target,size,used,avail $state | tail -n 1 | tr -s ' ')"
+	# bbolt reuses the free pages inside its file, so a full partition alone
+	# does not stop a young database from storing (run 8: a visit on the full
+	# partition was stored and admitted, rightly). Grow the database with
+	# bookings for tomorrow until it cannot, as a partition that filled up
+	# over months would leave it.
+	tomorrow=$(TZ=$tz date -d tomorrow +%F)
+	n=0
+	while [ $n -lt 100 ]; do
+		n=$((n + 1))
+		{
+			echo "code,start,minutes,service,lang"
+			for i in $(seq 400); do printf 'FL%03d%03d,%s 10:00,15,Filler,lt\n' $n "$i" "$tomorrow"; done
+		} >/run/fill.csv
+		tg bookings import - </run/fill.csv >/run/fill.log 2>&1 || break
+	done
+	grep -qi "space" /run/fill.log || fail full "bookings imports did not run out of space after $n: $(tail -n 3 /run/fill.log)"
+	ok full "$(df -h --output=target,size,used,avail $state | tail -n 1 | tr -s ' '); import $n failed: $(grep -i -m 1 space /run/fill.log)"
 	wait_host full-visit
 	after=$(tg screenings --day "$(TZ=$tz date +%F)" 2>&1 | grep -c admit)
 	[ "$after" = "$before" ] || fail full "admitted screenings went from $before to $after with the data partition full"
