@@ -23,6 +23,10 @@ GOFILES  = $(shell find . -name '*.go' -not -path './.git/*')
 TEST_DEPS   := xvfb xdotool prometheus groff-base espeak-ng alsa-utils postgresql
 # deploy-check: file (binary architecture), shellcheck, systemd-analyze, lintian.
 DEPLOY_DEPS := file shellcheck systemd lintian
+# vm-check: QEMU for arm64 and qemu-img, mmdebstrap and mkfs.ext4 -d for the
+# guest image, shellcheck for the check's own scripts (the static qemu-aarch64
+# the image build needs is unpacked from qemu-user-static into the cache).
+VM_DEPS     := qemu-system-arm qemu-utils mmdebstrap e2fsprogs shellcheck
 
 # Cross-building for the Raspberry Pi (64-bit Raspberry Pi OS) on Debian amd64:
 # Debian's cross compiler and the arm64 -dev packages through multiarch
@@ -135,5 +139,6 @@ clean:
 ## vm-check: the arm64 package on an emulated Pi (QEMU): install, reboot, a tapped
 ## visit, watchdog, full disk, nightly export, purge (scripts/vm-check.sh; needs root)
 .PHONY: vm-check
+vm-check: export DEPS_EXTRA = $(VM_DEPS)
 vm-check: deb-arm64
 	@DEB_VERSION=$(DEB_VERSION) ./scripts/vm-check.sh

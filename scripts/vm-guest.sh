@@ -22,19 +22,61 @@ fail() {
 	systemctl status --no-pager -n 30 thermogate-kiosk.service 2>&1 | sed 's/^/  | /'
 	echo "VMCHECK fail $*"
 	upload_logs
+	echo "VMCHECK uploaded"
 	exit 1
 }
+# upload_logs: what tells a failure's cause, to the host's results: this
+# boot's journal, the X server's log, the kiosk unit's state and processes,
+# and the X screen as the X server itself holds it (vmtool xshot, fetched
+# from the host into /root, as /run is noexec: the image has no X clients),
+# which tells "Xorg draws nothing" apart from "QEMU's screendump sees nothing".
 upload_logs() {
 	journalctl -b --no-pager >/run/journal.txt 2>&1
-	curl -fsS -T /run/journal.txt "$url/upload/journal-boot$stage.txt" >/dev/null 2>&1 || true
-	if [ -f "$state/.local/share/xorg/Xorg.0.log" ]; then
-		curl -fsS -T "$state/.local/share/xorg/Xorg.0.log" "$url/upload/Xorg-boot$stage.log" >/dev/null 2>&1 || true
-	fi
+	up /run/journal.txt "journal-boot$stage.txt"
+	for f in $state/.local/share/xorg/Xorg.0.log /var/log/Xorg.0.log; do
+		[ -f "$f" ] && up "$f" "Xorg-boot$stage.log"
+	done
+	{
+		systemctl status --no-pager -n 0 thermogate-kiosk.service
+		echo
+		ps -eo pid,user,stat,etime,time,rss,args
+		echo
+		cat /sys/class/drm/card*/card*-*/modes 2>/dev/null
+		ls -l /dev/dri /dev/fb* 2>/dev/null
+	} >/run/state.txt 2>&1
+	up /run/state.txt "state-boot$stage.txt"
+	take_xshot "boot$stage"
 }
+# take_xshot NAME: the X server's own picture of the screen, uploaded as
+# xshot-NAME.png (and what vmtool said, as xshot-NAME.txt).
+take_xshot() {
+	[ -x /root/vmtool ] || curl -fsS -o /root/vmtool "$url/vmtool-arm64" 2>/dev/null || return 1
+	chmod 0755 /root/vmtool
+	xorg=$(pgrep -x Xorg | head -n 1)
+	# The socket in the kiosk's private /tmp, or else the abstract one.
+	xsock=/proc/$xorg/root/tmp/.X11-unix/X0
+	[ -S "$xsock" ] || xsock=@/tmp/.X11-unix/X0
+	rm -f /run/xshot.png
+	if [ -n "$xorg" ]; then
+		/root/vmtool xshot "$xsock" "$state/.Xauthority" /run/xshot.png >/run/xshot.txt 2>&1
+	else
+		echo "no Xorg process" >/run/xshot.txt
+	fi
+	[ -f /run/xshot.png ] && up /run/xshot.png "xshot-$1.png"
+	up /run/xshot.txt "xshot-$1.txt"
+	[ -f /run/xshot.png ]
+}
+up() { curl -fsS -T "$1" "$url/upload/$2" >/dev/null 2>&1 || true; }
 # wait_host NAME: until the host has done its part (go/NAME exists).
 wait_host() {
 	i=0
 	until curl -fsS -o /dev/null "$url/go/$1" 2>/dev/null; do
+		# The host stopped on a failure of its own: say why it might be.
+		if curl -fsS -o /dev/null "$url/go/abort" 2>/dev/null; then
+			upload_logs
+			echo "VMCHECK uploaded"
+			exit 1
+		fi
 		i=$((i + 1))
 		[ $i -lt 900 ] || fail "wait-$1" "the host did not answer in 15 minutes"
 		sleep 1
@@ -100,21 +142,30 @@ case "$stage" in
 	# --- configure: simulated sensor, a guard, today's bookings --------------------------
 	sed -i 's/^driver = "mlx90614"/driver = "sim"/' /etc/thermogate/config.toml
 	grep -q '^driver = "sim"' /etc/thermogate/config.toml || fail configure "could not set sensor.driver = sim"
+	# A visitor may come up to late_min after the slot's start: the visits
+	# come minutes after this (two boots on a slow emulated machine).
+	sed -i 's/^late_min = 15 /late_min = 120 /' /etc/thermogate/config.toml
+	grep -q '^late_min = 120 ' /etc/thermogate/config.toml || fail configure "could not set late_min = 120"
+	# ADMIT stays 60 s instead of 10: time for the host's screendumps on a
+	# loaded machine (one screendump and comparison can take seconds).
+	sed -i 's/^decision_time = "10s" /decision_time = "60s" /' /etc/thermogate/config.toml
+	grep -q '^decision_time = "60s" ' /etc/thermogate/config.toml || fail configure "could not set decision_time = 60s"
 	thermogate config check /etc/thermogate/config.toml >/dev/null || fail configure "config check failed"
 	# The simulated sensor holds a healthy forehead (36.6 °C shown) in front of it.
 	echo "THERMOGATE_SIM_FOREHEAD=36.6" >>/etc/default/thermogate
 	echo 4826 | tg guard add "Vm Guard" >/dev/null || fail configure "guard add failed"
 	tg guard list | grep -q "Vm Guard" || fail configure "the guard is not listed"
-	day=$(TZ=$tz date +%F)
-	hour=$(TZ=$tz date +%H:00)
+	# The longest slots (120 min) from half an hour ago, so the visits fall inside them however
+	# slow the run is (the emulated machine reboots twice before the visits).
+	start=$(TZ=$tz date -d '-30 min' '+%F %H:%M')
 	{
 		echo "code,start,minutes,service,lang"
-		# long slots around now, so the visits fall inside however slow the run is
-		for c in 4711 5826; do echo "$c,$day $hour,60,Passports,lt"; done
+		for c in 4711 5826; do echo "$c,$start,120,Passports,lt"; done
 	} >/run/bookings.csv
+	day=${start% *}
 	tg bookings import - </run/bookings.csv >/dev/null || fail configure "bookings import failed"
 	[ "$(tg bookings list --day "$day" | grep -c -e 4711 -e 5826)" = 2 ] || fail configure "bookings not listed: $(tg bookings list --day "$day")"
-	ok configure "sensor.driver = sim, guard 'Vm Guard', bookings 4711 and 5826 for $day $hour"
+	ok configure "sensor.driver = sim, late_min = 120, decision_time = 60s, guard 'Vm Guard', bookings 4711 and 5826 from $start for 120 minutes"
 	echo 1 >"$stagefile"
 	sync
 	ok reboot
@@ -126,6 +177,9 @@ case "$stage" in
 	kiosk_up ready 60
 	[ "$(systemctl is-enabled thermogate-kiosk.service)" = enabled ] || fail ready "the kiosk is not enabled"
 	ok ready "thermogate-kiosk active (Type=notify: READY=1 given), pid $(daemon_pid), $(unit NRestarts) restarts"
+	wait_host xshot
+	take_xshot idle-stage1 || fail xshot "vmtool xshot: $(cat /run/xshot.txt)"
+	ok xshot
 	wait_host idle
 
 	# --- a visit tapped on the screen -------------------------------------------------------
@@ -161,7 +215,23 @@ case "$stage" in
 	fallocate -l "$(df --output=avail -B1 $state | tail -n 1)" $state/filler 2>/dev/null || true
 	dd if=/dev/zero of=$state/filler2 bs=4k 2>/dev/null || true
 	sync
-	ok full "$(df -h --output=target,size,used,avail $state | tail -n 1 | tr -s ' ')"
+	# bbolt reuses the free pages inside its file, so a full partition alone
+	# does not stop a young database from storing (run 8: a visit on the full
+	# partition was stored and admitted, rightly). Grow the database with
+	# bookings for tomorrow until it cannot, as a partition that filled up
+	# over months would leave it.
+	tomorrow=$(TZ=$tz date -d tomorrow +%F)
+	n=0
+	while [ $n -lt 100 ]; do
+		n=$((n + 1))
+		{
+			echo "code,start,minutes,service,lang"
+			for i in $(seq 400); do printf 'FL%03d%03d,%s 10:00,15,Filler,lt\n' $n "$i" "$tomorrow"; done
+		} >/run/fill.csv
+		tg bookings import - </run/fill.csv >/run/fill.log 2>&1 || break
+	done
+	grep -qi "space" /run/fill.log || fail full "bookings imports did not run out of space after $n: $(tail -n 3 /run/fill.log)"
+	ok full "$(df -h --output=target,size,used,avail $state | tail -n 1 | tr -s ' '); import $n failed: $(grep -i -m 1 space /run/fill.log)"
 	wait_host full-visit
 	after=$(tg screenings --day "$(TZ=$tz date +%F)" 2>&1 | grep -c admit)
 	[ "$after" = "$before" ] || fail full "admitted screenings went from $before to $after with the data partition full"
@@ -204,6 +274,9 @@ case "$stage" in
 	system_running
 	kiosk_up ready 60
 	ok ready "thermogate-kiosk active on the tall panel"
+	wait_host xshot
+	take_xshot idle-stage2 || fail xshot "vmtool xshot: $(cat /run/xshot.txt)"
+	ok xshot
 	wait_host idle
 
 	# --- remove, then purge -----------------------------------------------------------------------------

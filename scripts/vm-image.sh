@@ -119,7 +119,8 @@ cp "$root"/boot/initrd.img-* "$tmp/out/initrd.img"
 echo "$packages" >"$tmp/out/packages.txt"
 chroot "$root" dpkg-query -W >"$tmp/out/versions.txt"
 # Room for the thermogate package and the test's files; sparse on disk.
-mkfs.ext4 -q -F -L thermogate-vm -d "$root" "$tmp/out/root.img" 3G || die "mkfs.ext4 -d failed"
+# (mkfs.ext4 -d talks on stdout even with -q: stdout is this script's answer)
+mkfs.ext4 -q -F -L thermogate-vm -d "$root" "$tmp/out/root.img" 3G >&2 || die "mkfs.ext4 -d failed"
 rm -rf "$root"
 # Only the newest image is kept.
 for old in "$cache"/bookworm-arm64-*; do

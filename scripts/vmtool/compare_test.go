@@ -58,3 +58,22 @@ func TestCompareForgivesRendering(t *testing.T) {
 		t.Error("images of different sizes compared without an error")
 	}
 }
+
+// A screendump QEMU 7.2 took of the kiosk's start screen on the virtio GPU
+// (testdata: its channels scrambled against what the X server holds) is not
+// the start screen as it is, and is once -fix-channels undoes that.
+func TestFixChannelsUndoesQEMUsChannelOrder(t *testing.T) {
+	got := filepath.Join("testdata", "qemu-screendump-idle-lt-800x480.png")
+	want := filepath.Join("..", "..", "docs", "screenshots", "idle-lt-800x480.png")
+	if err := compareFiles(got, want, false); err == nil {
+		t.Error("the scrambled screendump passes as the start screen")
+	}
+	if err := compareFiles(got, want, true); err != nil {
+		t.Errorf("with its channels fixed: %v", err)
+	}
+	// The order is undone, not just forgiven: the reference with its own
+	// channels moved is no longer itself.
+	if err := compareFiles(want, want, true); err == nil {
+		t.Error("the start screen with its channels moved passes as itself")
+	}
+}
