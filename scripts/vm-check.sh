@@ -382,10 +382,14 @@ marker xorg 150
 screen "after-xorg-$lang-800x480" "idle-$lang-800x480.png" 90
 go_on after-xorg
 
-step "data partition full: nothing admitted"
+step "data partition full: no ADMIT without its screening stored"
 marker full 600
 # The kiosk may already be out of service (its database could not grow):
-# then there is no visit to tap. Otherwise a visit, which must not be admitted.
+# then there is no visit to tap. Otherwise a visit. bbolt writes into the
+# free pages inside its own file, so even with the partition and the
+# database's growth exhausted a small screening can still fit (run 1 of
+# vm3: it did). So either way: ADMIT only with the screening stored (the
+# guest checks), and otherwise not admitted.
 if is "full-disk-before-$lang-800x480" "idle-$lang-800x480.png"; then
 	visit 5826
 	sleep 15
@@ -394,10 +398,13 @@ else
 fi
 shot "full-disk-$lang-800x480"
 if "$run/vmtool" compare "$bar" "$results/full-disk-$lang-800x480.png" "docs/screenshots/decision-admit-ok-$lang-800x480.png" >/dev/null 2>&1; then
-	fail "the screen shows ADMIT with the data partition full (full-disk-$lang-800x480.png)"
+	echo "   ADMIT with the partition full (full-disk-$lang-800x480.png): the database still had room in its file; the guest checks it is stored"
+	go_on full-admitted
+else
+	echo "   not admitted with the partition full (full-disk-$lang-800x480.png)"
 fi
 go_on full-visit
-marker full-nothing-admitted 120
+marker full-checked 120
 
 step "nightly export after export.time"
 marker nightly 300
