@@ -198,6 +198,9 @@ boot_n=0
 # boot XRES YRES: starts QEMU on the run's disks with a virtio GPU of that size.
 boot() {
 	boot_n=$((boot_n + 1))
+	# The host's go-aheads are per boot: a guest waiting for go/xshot must
+	# not take the previous boot's.
+	rm -f "$run/srv/go/"*
 	serial=$run/serial-$boot_n.log
 	: >"$serial"
 	qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -accel tcg,thread=multi \
