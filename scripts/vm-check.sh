@@ -198,6 +198,9 @@ boot_n=0
 # boot XRES YRES: starts QEMU on the run's disks with a virtio GPU of that size.
 boot() {
 	boot_n=$((boot_n + 1))
+	# The host's go-aheads are per boot: a guest waiting for go/xshot must
+	# not take the previous boot's.
+	rm -f "$run/srv/go/"*
 	serial=$run/serial-$boot_n.log
 	: >"$serial"
 	qemu-system-aarch64 -M virt -cpu cortex-a72 -smp 2 -m 2048 -accel tcg,thread=multi \
@@ -272,6 +275,8 @@ calibrate() {
 	fix=""
 	while :; do
 		shot "$1"
+		# As QEMU gave it (the test data of vmtool's TestFixChannels...).
+		cp "$results/$1.png" "$results/$1-raw.png"
 		if out=$("$run/vmtool" compare "$results/$1.png" "docs/screenshots/$2" 2>&1); then
 			break
 		fi
@@ -291,23 +296,31 @@ calibrate() {
 	out=$("$run/vmtool" compare "$results/$4" "docs/screenshots/$2" 2>&1) || fail "the X server's own picture $4 is not the screen of $2: $out"
 	echo "   the X server's own picture $4 is $2: $out"
 }
-# screen NAME REFERENCE SECONDS: screendumps until one is REFERENCE's screen
-# (vmtool compare), keeping the last as NAME.png.
+# screen NAME REFERENCE SECONDS [COMPARE-FLAG]: screendumps until one is
+# REFERENCE's screen (vmtool compare, with COMPARE-FLAG), keeping the last as
+# NAME.png and every one that was not under tries/ (what was on the screen
+# instead, when it fails).
 screen() {
-	local i=0 out
+	local i=0 out n=0
 	while :; do
 		shot "$1"
-		if out=$("$run/vmtool" compare "$results/$1.png" "docs/screenshots/$2" 2>&1); then
-			echo "   $1.png is $2: $out"
+		if out=$("$run/vmtool" compare ${4:+"$4"} "$results/$1.png" "docs/screenshots/$2" 2>&1); then
+			echo "   $1.png is $2${4:+ ($4)}: $out"
 			return 0
 		fi
+		n=$((n + 1))
+		mkdir -p "$results/tries"
+		cp "$results/$1.png" "$results/tries/$1-$n.png"
 		i=$((i + 2))
-		[ $i -lt "$3" ] || fail "$1.png is not the screen of docs/screenshots/$2 after $3 s: $out"
+		[ $i -lt "$3" ] || fail "$1.png is not the screen of docs/screenshots/$2 after $3 s: $out (every screendump in tries/)"
 		sleep 2
 	done
 }
-# is NAME REFERENCE: the screendump NAME.png is REFERENCE's screen.
-is() { shot "$1" && "$run/vmtool" compare "$results/$1.png" "docs/screenshots/$2" >/dev/null 2>&1; }
+# is NAME REFERENCE [COMPARE-FLAG]: the screendump NAME.png is REFERENCE's screen.
+is() { shot "$1" && "$run/vmtool" compare ${3:+"$3"} "$results/$1.png" "docs/screenshots/$2" >/dev/null 2>&1; }
+# A decision screen's countdown bar (its bottom rows) shrinks while it
+# stays: left out of the comparison with the reference's full bar.
+bar=-ignore-bottom=32
 # tap_to BUTTON NAME REFERENCE: taps BUTTON until the screen is REFERENCE's
 # (kept as NAME.png): a loaded emulated machine now and then loses a tap
 # (libinput: "your system is too slow"); at most 3 taps, 40 s each.
@@ -355,7 +368,10 @@ go_on idle
 
 step "a visit tapped on the screen"
 visit 4711
-screen "admit-$lang-800x480" "decision-admit-ok-$lang-800x480.png" 90
+screen "admit-$lang-800x480" "decision-admit-ok-$lang-800x480.png" 90 "$bar"
+# ADMIT stays 2 minutes here (decision_time, vm-guest.sh): the visitor's
+# Done ends it, back to the start screen.
+tap_to decision-done "after-done-$lang-800x480" "idle-$lang-800x480.png"
 go_on visit
 marker screening 120
 
@@ -369,10 +385,14 @@ marker xorg 150
 screen "after-xorg-$lang-800x480" "idle-$lang-800x480.png" 90
 go_on after-xorg
 
-step "data partition full: nothing admitted"
+step "data partition full: no ADMIT without its screening stored"
 marker full 600
 # The kiosk may already be out of service (its database could not grow):
-# then there is no visit to tap. Otherwise a visit, which must not be admitted.
+# then there is no visit to tap. Otherwise a visit. bbolt writes into the
+# free pages inside its own file, so even with the partition and the
+# database's growth exhausted a small screening can still fit (run 1 of
+# vm3: it did). So either way: ADMIT only with the screening stored (the
+# guest checks), and otherwise not admitted.
 if is "full-disk-before-$lang-800x480" "idle-$lang-800x480.png"; then
 	visit 5826
 	sleep 15
@@ -380,11 +400,14 @@ else
 	echo "   the kiosk is not on its start screen with the partition full (full-disk-before-$lang-800x480.png): no visit"
 fi
 shot "full-disk-$lang-800x480"
-if "$run/vmtool" compare "$results/full-disk-$lang-800x480.png" "docs/screenshots/decision-admit-ok-$lang-800x480.png" >/dev/null 2>&1; then
-	fail "the screen shows ADMIT with the data partition full (full-disk-$lang-800x480.png)"
+if "$run/vmtool" compare "$bar" "$results/full-disk-$lang-800x480.png" "docs/screenshots/decision-admit-ok-$lang-800x480.png" >/dev/null 2>&1; then
+	echo "   ADMIT with the partition full (full-disk-$lang-800x480.png): the database still had room in its file; the guest checks it is stored"
+	go_on full-admitted
+else
+	echo "   not admitted with the partition full (full-disk-$lang-800x480.png)"
 fi
 go_on full-visit
-marker full-nothing-admitted 120
+marker full-checked 120
 
 step "nightly export after export.time"
 marker nightly 300

@@ -4,6 +4,8 @@ import (
 	"image"
 	"image/color"
 	"image/draw"
+	"image/png"
+	"os"
 	"path/filepath"
 	"testing"
 )
@@ -65,15 +67,60 @@ func TestCompareForgivesRendering(t *testing.T) {
 func TestFixChannelsUndoesQEMUsChannelOrder(t *testing.T) {
 	got := filepath.Join("testdata", "qemu-screendump-idle-lt-800x480.png")
 	want := filepath.Join("..", "..", "docs", "screenshots", "idle-lt-800x480.png")
-	if err := compareFiles(got, want, false); err == nil {
+	if err := compareFiles(got, want, false, 0); err == nil {
 		t.Error("the scrambled screendump passes as the start screen")
 	}
-	if err := compareFiles(got, want, true); err != nil {
+	if err := compareFiles(got, want, true, 0); err != nil {
 		t.Errorf("with its channels fixed: %v", err)
 	}
 	// The order is undone, not just forgiven: the reference with its own
 	// channels moved is no longer itself.
-	if err := compareFiles(want, want, true); err == nil {
+	if err := compareFiles(want, want, true, 0); err == nil {
 		t.Error("the start screen with its channels moved passes as itself")
+	}
+}
+
+// A decision screen's countdown bar along its bottom shrinks while the
+// screen stays: vm-check's screendump of ADMIT a while in has less of it
+// than the reference. With -ignore-bottom those rows are left out, and the
+// rest still tells ADMIT from the start screen.
+func TestIgnoreBottomLeavesOutTheCountdownBar(t *testing.T) {
+	dir := t.TempDir()
+	admit := shot(t, "decision-admit-ok-lt-800x480.png")
+	b := admit.Bounds()
+	ranDown := image.NewRGBA(b)
+	draw.Draw(ranDown, b, admit, b.Min, draw.Src)
+	// The bar run out: its rows painted over with the screen's background.
+	bg := admit.At(b.Dx()/2, b.Dy()-40)
+	draw.Draw(ranDown, image.Rect(0, b.Dy()-24, b.Dx(), b.Dy()), image.NewUniform(bg), image.Point{}, draw.Src)
+	got := filepath.Join(dir, "admit-bar-run-out.png")
+	writePNG(t, got, ranDown)
+	want := filepath.Join("..", "..", "docs", "screenshots", "decision-admit-ok-lt-800x480.png")
+	if err := compareFiles(got, want, false, 0); err == nil {
+		t.Fatal("the test is void: ADMIT without its countdown bar passes as the reference even with the bar compared")
+	}
+	if err := compareFiles(got, want, false, 32); err != nil {
+		t.Errorf("with the bottom 32 rows left out: %v", err)
+	}
+	idle := filepath.Join("..", "..", "docs", "screenshots", "idle-lt-800x480.png")
+	if err := compareFiles(idle, want, false, 32); err == nil {
+		t.Error("with the bottom rows left out, the start screen passes as ADMIT")
+	}
+	if err := compareFiles(got, want, false, b.Dy()); err == nil {
+		t.Error("leaving out the whole picture compares")
+	}
+}
+
+func writePNG(t *testing.T, path string, img image.Image) {
+	t.Helper()
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := png.Encode(f, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Close(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -7,7 +7,9 @@
 //	vmtool screendump [-fix-channels] QMPSOCK OUT.png    QEMU's screendump, as PNG (channels fixed: see fixChannels)
 //	vmtool tap QMPSOCK X Y               a tap (press and release) at pixel X,Y of the current screen
 //	vmtool qmp QMPSOCK JSON              one QMP command, its reply printed
-//	vmtool compare [-fix-channels] GOT.png WANT.png      the same screen? (see compare; GOT's channels fixed first)
+//	vmtool compare [-fix-channels] [-ignore-bottom=PX] GOT.png WANT.png
+//	                                                      the same screen? (see compare; GOT's channels fixed
+//	                                                      first; the bottom PX rows of both left out)
 //	vmtool xshot XSOCK XAUTH OUT.png     the X server's root window, as PNG (in the guest; see xshot)
 package main
 
@@ -94,10 +96,15 @@ func run(args []string) error {
 		return xshot(args[1], args[2], args[3])
 	case "compare":
 		fix := fixFlag(&args)
-		if err := need(2, "[-fix-channels] GOT.png WANT.png"); err != nil {
+		bottom, err := ignoreBottomFlag(&args)
+		if err != nil {
 			return err
 		}
-		return compareFiles(args[1], args[2], fix)
+		fix = fix || fixFlag(&args)
+		if err := need(2, "[-fix-channels] [-ignore-bottom=PX] GOT.png WANT.png"); err != nil {
+			return err
+		}
+		return compareFiles(args[1], args[2], fix, bottom)
 	}
 	return fmt.Errorf("unknown command %q", args[0])
 }
@@ -110,6 +117,24 @@ func fixFlag(args *[]string) bool {
 		return true
 	}
 	return false
+}
+
+// ignoreBottomFlag takes a -ignore-bottom=PX after the command out of args:
+// the bottom PX rows of both pictures are left out of the comparison. The
+// decision screens draw their countdown bar there, which shrinks while the
+// screen stays, so a screendump a few seconds in never has the reference's
+// full bar.
+func ignoreBottomFlag(args *[]string) (int, error) {
+	a := *args
+	if len(a) < 2 || !strings.HasPrefix(a[1], "-ignore-bottom=") {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(a[1], "-ignore-bottom="))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%s: want -ignore-bottom=PX, PX a number of pixel rows", a[1])
+	}
+	*args = append(a[:1:1], a[2:]...)
+	return n, nil
 }
 
 // fixChannels undoes, in place, how QEMU 7.2's screendump of the virtio
@@ -362,7 +387,7 @@ func screenSize(q *qmp) (int, int, error) {
 	return img.Bounds().Dx(), img.Bounds().Dy(), nil
 }
 
-func compareFiles(got, want string, fix bool) error {
+func compareFiles(got, want string, fix bool, ignoreBottom int) error {
 	a, err := readPNG(got)
 	if err != nil {
 		return err
@@ -377,6 +402,14 @@ func compareFiles(got, want string, fix bool) error {
 	if err != nil {
 		return err
 	}
+	if ignoreBottom > 0 {
+		if a, err = cutBottom(a, ignoreBottom); err != nil {
+			return fmt.Errorf("%s: %w", got, err)
+		}
+		if b, err = cutBottom(b, ignoreBottom); err != nil {
+			return fmt.Errorf("%s: %w", want, err)
+		}
+	}
 	r, err := compare(a, b)
 	if err != nil {
 		return fmt.Errorf("%s vs %s: %w", got, want, err)
@@ -386,6 +419,21 @@ func compareFiles(got, want string, fix bool) error {
 		return fmt.Errorf("%s is not the screen of %s", got, want)
 	}
 	return nil
+}
+
+// cutBottom is img without its bottom n rows.
+func cutBottom(img image.Image, n int) (image.Image, error) {
+	r := img.Bounds()
+	if n >= r.Dy() {
+		return nil, fmt.Errorf("cannot leave out %d rows of a picture %d high", n, r.Dy())
+	}
+	sub, ok := img.(interface {
+		SubImage(image.Rectangle) image.Image
+	})
+	if !ok {
+		return nil, fmt.Errorf("cannot cut a %T", img)
+	}
+	return sub.SubImage(image.Rect(r.Min.X, r.Min.Y, r.Max.X, r.Max.Y-n)), nil
 }
 
 func readPNG(path string) (image.Image, error) {
