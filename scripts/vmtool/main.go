@@ -278,7 +278,12 @@ func screendump(sock, out string, fix bool) error {
 	if fix {
 		fixChannels(img)
 	}
-	f, err := os.Create(out)
+	return writePNG(out, img)
+}
+
+// writePNG writes img to path as a PNG.
+func writePNG(path string, img image.Image) error {
+	f, err := os.Create(path)
 	if err != nil {
 		return err
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"image"
-	"image/png"
 	"io"
 	"net"
 	"os"
@@ -34,15 +33,7 @@ func xshot(sock, xauth, out string) error {
 	if err != nil {
 		return fmt.Errorf("xshot: %w", err)
 	}
-	f, err := os.Create(out)
-	if err != nil {
-		return err
-	}
-	if err := png.Encode(f, img); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return writePNG(out, img)
 }
 
 // readCookie returns the first MIT-MAGIC-COOKIE-1 in an Xauthority file
