@@ -85,11 +85,12 @@ func buildDemo(t *testing.T) string {
 	return demoBin
 }
 
-// startDemo runs the demo in English in a new Xvfb of the given screen
-// size at FYNE_SCALE scale, the panel window moved beside the kiosk's, and
-// waits until the kiosk runs. It is killed at the end of the test if it
-// is still running.
-func startDemo(t *testing.T, screen, scale string) *realDemo {
+// startDemo runs the demo in English (unless args say another --lang) in a
+// new Xvfb of the given screen size at FYNE_SCALE scale, with args added to
+// its command line, the panel window moved beside the kiosk's, and waits
+// until the kiosk runs. It is killed at the end of the test if it is still
+// running.
+func startDemo(t *testing.T, screen, scale string, args ...string) *realDemo {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("-short")
@@ -106,7 +107,7 @@ func startDemo(t *testing.T, screen, scale string) *realDemo {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	d.cmd = exec.Command(d.bin, "demo", "--lang", "en")
+	d.cmd = exec.Command(d.bin, append([]string{"demo", "--lang", "en"}, args...)...)
 	d.cmd.Env = append(os.Environ(), "DISPLAY="+d.display, "FYNE_SCALE="+scale, "LANG=C.UTF-8")
 	d.cmd.Stdout, d.cmd.Stderr = d.stdout, d.stderr
 	if err := d.cmd.Start(); err != nil {
@@ -498,4 +499,96 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestRealWindowPortraitStart: the kiosk full screen on the 720×1280 panel
+// at its scale, as `thermogate run` shows it (the demo's --fullscreen is the
+// same code), comes up with the portrait start screen — Start beside the
+// languages, as docs/screenshots/idle-lt-720x1280.png — without a tap or a
+// change of state. The first screen is built before the window has its
+// full-screen size; it used to stay laid out for that size (Start full
+// width above the languages) until the next state.
+func TestRealWindowPortraitStart(t *testing.T) {
+	const scale = 1.7
+	tall := panels[1]
+	d := startDemo(t, "720x1280x24", "1.7", "--lang", "lt", "--fullscreen")
+	// The panel window went off the 720-pixel screen (startDemo moves it to
+	// x = 760): the framebuffer is the kiosk's alone.
+	want := newHarness(t, tall, func(c *kiosk.Config) { c.Lang = "lt" })
+	at, size := rectOf(t, want.win.Content(), want.ui.t("idle.start"))
+	px := func(x, y float32) (int, int) { return int(x * scale), int(y * scale) }
+	l, top := px(at.X, at.Y)
+	r, bottom := px(at.X+size.Width, at.Y+size.Height)
+	const in = 12 // pixels inside Start's edges, clear of its rounded corners
+	inside := [][2]int{{l + in, top + in}, {r - in, top + in}, {l + in, bottom - in}, {r - in, bottom - in}}
+	lang, _ := rectOf(t, want.win.Content(), kiosk.LanguageNames["lt"])
+	gapX, _ := px((at.X+size.Width+lang.X)/2, 0) // between Start and the languages
+	outside := [][2]int{{gapX, (top + bottom) / 2}, {(l + r) / 2, top - in}}
+	portrait := func() bool {
+		for _, p := range inside {
+			if !pixelIs(t, d.fbdir, p[0], p[1], colPrimary) {
+				return false
+			}
+		}
+		for _, p := range outside {
+			if pixelIs(t, d.fbdir, p[0], p[1], colPrimary) {
+				return false
+			}
+		}
+		return true
+	}
+	// Something is drawn: the window's light background at the right edge.
+	waitFor(t, "the kiosk drawn", func() bool { return pixelIs(t, d.fbdir, 715, 5, colBackground) })
+	var ok bool
+	for deadline := time.Now().Add(15 * time.Second); !ok && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		ok = portrait()
+	}
+	shot := saveScreenshot(t, d.fbdir, "real-window-portrait-boot.png")
+	match := primaryOverlap(t, shot, "../../docs/screenshots/idle-lt-720x1280.png")
+	t.Logf("screenshot: %s; of the reference's dark-blue pixels %.1f %% are dark blue on the display", shot, 100*match)
+	if !ok {
+		t.Fatalf("15 s after the kiosk was drawn, Start is not beside the languages: dark blue expected at %v (inside Start) and not at %v (beside and above it)", inside, outside)
+	}
+	if match < 0.9 {
+		t.Fatalf("only %.1f %% of the dark blue of docs/screenshots/idle-lt-720x1280.png is where the display has it", 100*match)
+	}
+}
+
+// primaryOverlap is the share of ref's pixels of the primary (Start's) dark
+// blue that are that colour in got too: 1 where the layouts agree, whatever
+// the text rendering.
+func primaryOverlap(t *testing.T, got, ref string) float64 {
+	t.Helper()
+	load := func(name string) image.Image {
+		f, err := os.Open(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		img, err := png.Decode(f)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return img
+	}
+	a, b := load(got), load(ref)
+	if a.Bounds() != b.Bounds() {
+		t.Fatalf("the display is %v, the reference %v", a.Bounds(), b.Bounds())
+	}
+	is := func(c color.Color) bool { return color.NRGBAModel.Convert(c) == colPrimary }
+	var n, both int
+	for y := b.Bounds().Min.Y; y < b.Bounds().Max.Y; y++ {
+		for x := b.Bounds().Min.X; x < b.Bounds().Max.X; x++ {
+			if is(b.At(x, y)) {
+				n++
+				if is(a.At(x, y)) {
+					both++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatalf("%s has no pixel of the primary colour", ref)
+	}
+	return float64(both) / float64(n)
 }

@@ -38,11 +38,14 @@ func (u *UI) header(lead fyne.CanvasObject, cancel bool) fyne.CanvasObject {
 	return container.NewBorder(nil, nil, nil, tools, lead)
 }
 
-// portrait reports whether the screen is taller than wide: the 720×1280
-// panel. Screens are rebuilt on every change of state, so a demo window that
-// is resized follows at the next one.
+// portrait reports whether the window is taller than wide: the 720×1280
+// panel. Screen builders ask it when they build; the window's content (not
+// the canvas, so that it is the very size rootLayout lays out) decides it.
+// When the window turns (the first screen is built before the full-screen
+// window has its size; a desk window is resized), rootLayout rebuilds the
+// screen for the new orientation, without waiting for a change of state.
 func (u *UI) portrait() bool {
-	sz := u.win.Canvas().Size()
+	sz := u.root.Size()
 	return sz.Height > sz.Width
 }
 

@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/internal/clock"
@@ -37,9 +38,10 @@ type UI struct {
 	flow  *kiosk.Flow
 	cat   *Catalog
 	opts  Options
-	win   fyne.Window
 	bg    *canvas.Rectangle // the whole window's colour: a decision's fills it edge to edge
+	root  *fyne.Container   // the window's content: bg, the body, the guard's corner
 	body  *fyne.Container
+	tall  bool // the current screen was built for a portrait window (see rootLayout)
 	st    kiosk.State
 	built kiosk.State // the state the current screen was built from
 	live  atomic.Bool // observers go through fyne.Do once the UI exists
@@ -92,7 +94,7 @@ func New(app fyne.App, w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, erro
 	if opts.Clock == nil {
 		opts.Clock = clock.Real{}
 	}
-	u := &UI{flow: flow, cat: cat, opts: opts, win: w}
+	u := &UI{flow: flow, cat: cat, opts: opts}
 	if _, ours := app.Settings().Theme().(kioskTheme); !ours {
 		app.Settings().SetTheme(newTheme()) // it refreshes every window: only once
 	}
@@ -100,7 +102,8 @@ func New(app fyne.App, w fyne.Window, flow *kiosk.Flow, opts Options) (*UI, erro
 	u.bg = canvas.NewRectangle(colBackground)
 	hot := newHotspot(opts.GuardHold, opts.Clock.Now, u.flow.OpenGuard)
 	w.SetPadded(false) // the decision's colour reaches the edges; the body has its own padding
-	w.SetContent(container.NewStack(u.bg, container.NewPadded(u.body), container.New(corner{TouchSize}, hot)))
+	u.root = container.New(rootLayout{layout.NewStackLayout(), u}, u.bg, container.NewPadded(u.body), container.New(corner{TouchSize}, hot))
+	w.SetContent(u.root)
 	w.Canvas().SetOnTypedRune(u.typedRune)
 	w.Canvas().SetOnTypedKey(u.typedKey)
 	flow.Observe(func(st kiosk.State) {
@@ -193,9 +196,37 @@ func sameVisitor(a, b kiosk.GuardVisitor) bool {
 		(a.Shown == nil || *a.Shown == *b.Shown) && (a.Guard == nil) == (b.Guard == nil)
 }
 
+// rootLayout stacks the window's layers over the whole window, like
+// container.NewStack, and rebuilds the screen when the window's orientation
+// is no longer the one the screen was built for. The first screen is built
+// before the window has its size (ui.New renders the first state before the
+// window shows and goes full screen), and a desk window may be resized:
+// without this, the 720×1280 panel kept a screen laid out for a wide window
+// until the next change of state. Only a turn rebuilds, not every layout
+// pass; the rebuild is from u.st and the input kept in u (a half-typed code,
+// the open language chooser, the guard's page), so nothing typed is lost.
+type rootLayout struct {
+	stack fyne.Layout
+	u     *UI
+}
+
+// MinSize implements fyne.Layout.
+func (l rootLayout) MinSize(objs []fyne.CanvasObject) fyne.Size { return l.stack.MinSize(objs) }
+
+// Layout implements fyne.Layout.
+func (l rootLayout) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	l.stack.Layout(objs, size)
+	// After the layers have the new size: the rebuilt screen is laid out
+	// at it, before the frame is drawn. Layout runs on the UI goroutine.
+	if len(l.u.body.Objects) > 0 && l.u.portrait() != l.u.tall {
+		l.u.rebuild()
+	}
+}
+
 // rebuild builds the current screen from u.st and the local input.
 func (u *UI) rebuild() {
 	u.built = u.st
+	u.tall = u.portrait()
 	u.progress, u.countdown, u.timeLeft, u.attemptLeft = nil, nil, nil, nil
 	var screen fyne.CanvasObject
 	switch {
