@@ -257,3 +257,41 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestRunFreeSpaceUnknown: with RunOpts.FreeSpace unset the runner asks
+// the real statfs; a data directory it cannot read (here: gone) fails
+// closed, out of service for the disk, the error in the log.
+func TestRunFreeSpaceUnknown(t *testing.T) {
+	_, sampler, err := hw.Simulated(mlxsim.Opts{Ambient: c(22.01)}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs syncBuffer
+	flow, err := New(DefaultConfig(), storagetest.Open(t, storage.Options{Vocabulary: Vocabulary()}), sampler, clock.Real{},
+		slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := make(chan State, 100)
+	flow.Observe(func(s State) { states <- s })
+	gone := filepath.Join(t.TempDir(), "gone")
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- flow.Run(ctx, RunOpts{ProbeEvery: 20 * time.Millisecond, DataDir: gone}) }()
+	defer func() { cancel(); <-done }()
+	deadline := time.After(10 * time.Second)
+	for st := (State{}); st.Screen != OutOfService; {
+		select {
+		case st = <-states:
+		case <-deadline:
+			t.Fatalf("still %s", flow.State().Screen)
+		}
+	}
+	if st := flow.State(); st.OutOfService != OOSDiskFull {
+		t.Fatalf("out of service for %q, want %q", st.OutOfService, OOSDiskFull)
+	}
+	if l := logs.String(); !strings.Contains(l, "level=WARN msg=\"data disk: free space unknown: out of service\" path="+gone) ||
+		!strings.Contains(l, "no such file or directory") {
+		t.Fatalf("log:\n%s", l)
+	}
+}
