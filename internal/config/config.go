@@ -2,8 +2,8 @@
 // Default(), built from the flow's own (kiosk.DefaultConfig) and this
 // package's; `thermogate config default` renders them (Render) in the
 // layout and comments of deploy/config.example.toml, and a test holds that
-// file to the rendering byte for byte. Unknown keys, durations and sizes without a unit and values out of range
-// are errors that name the key.
+// file to the rendering byte for byte. Unknown keys, durations and sizes
+// without a unit and values out of range are errors that name the key.
 package config
 
 import (
