@@ -109,12 +109,22 @@ type (
 		Names   []string
 		Err     error
 	}
-	// Probed answers ProbeSensor: the room temperature, or the sensor's error.
+	// Probed answers ProbeSensor: the room temperature, or the sensor's
+	// error, and the data disk's free space if the runner watches it.
 	Probed struct {
 		Ambient physic.Temperature
 		Err     error
+		Disk    *DiskSpace // nil: not checked (RunOpts.DataDir unset)
 	}
 )
+
+// DiskSpace is what the idle probe found of the filesystem holding the
+// database: the bytes free in Dir, or why it could not tell.
+type DiskSpace struct {
+	Dir  string
+	Free uint64
+	Err  error
+}
 
 // Effects.
 type (

@@ -70,6 +70,7 @@ type Flow struct {
 	wantMeas  uint64 // without Run: the measurement Measure is to take, 0 for none
 	jobs      jobs
 	rec       recording // RunOpts.Recorder and what it needs to know
+	disk      dataDisk  // RunOpts.DataDir, while Run runs
 
 	inMu  sync.Mutex // guards inbox
 	inbox []Event
@@ -248,8 +249,7 @@ func (f *Flow) exec(ctx context.Context, e Effect) Event {
 		f.jobs.wg.Go(func() { f.post(check()) }) // argon2id: slow on purpose, off the loop
 	case ProbeSensor:
 		if !f.async {
-			r, err := f.sampler.Probe()
-			return Probed{Ambient: r.Ambient, Err: err}
+			return probe(f.sampler, f.disk)
 		}
 		f.jobs.probe = true
 	case MeasureForehead:

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/thermogate/thermogate/sensor"
+	"github.com/thermogate/thermogate/storage"
 )
 
 // RunOpts tunes Run.
@@ -22,6 +23,12 @@ type RunOpts struct {
 	MeasureLimit time.Duration
 	// Recorder, if set, is told what the flow does, for metrics.
 	Recorder Recorder
+	// DataDir, if set, is the database's directory: every probe also
+	// checks the free space of the filesystem holding it against
+	// Config.MinFree (OOSDiskFull).
+	DataDir string
+	// FreeSpace reports the bytes free in DataDir; nil is storage.FreeSpace.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // jobs is Run's sensor work: one job at a time on its own goroutine (the
@@ -66,7 +73,13 @@ func (f *Flow) Run(ctx context.Context, o RunOpts) error {
 	f.async = true
 	f.rec = recording{rec: o.Recorder, cause: "-"}
 	f.rec.service(f.published)
-	defer func() { f.async, f.rec = false, recording{} }()
+	if o.DataDir != "" {
+		f.disk = dataDisk{dir: o.DataDir, free: o.FreeSpace}
+		if f.disk.free == nil {
+			f.disk.free = storage.FreeSpace
+		}
+	}
+	defer func() { f.async, f.rec, f.disk = false, recording{}, dataDisk{} }()
 	j := &f.jobs
 	defer func() {
 		if j.running && j.cancel != nil {
@@ -144,9 +157,27 @@ func (f *Flow) startJob(ctx context.Context, limit time.Duration) {
 		return
 	}
 	j.probe, j.runningID, j.cancel, j.overrunner = false, 0, nil, nil
+	disk := f.disk
 	j.wg.Go(func() {
 		defer close(done)
-		r, err := f.sampler.Probe()
-		f.post(Probed{Ambient: r.Ambient, Err: err})
+		f.post(probe(f.sampler, disk))
 	})
+}
+
+// dataDisk is the filesystem Run watches; zero while it watches none.
+type dataDisk struct {
+	dir  string
+	free func(dir string) (uint64, error)
+}
+
+// probe reads the sensor once and, if one is watched, the data disk's
+// free space: what an idle probe finds.
+func probe(sampler *sensor.Sampler, disk dataDisk) Probed {
+	var ds *DiskSpace
+	if disk.dir != "" {
+		free, err := disk.free(disk.dir)
+		ds = &DiskSpace{Dir: disk.dir, Free: free, Err: err}
+	}
+	r, err := sampler.Probe()
+	return Probed{Ambient: r.Ambient, Err: err, Disk: ds}
 }

@@ -48,12 +48,20 @@ const (
 	// can be stored until it is restored from a backup and the kiosk
 	// restarted; a guard cannot put it back.
 	OOSCorrupt = "database_corrupt"
+	// OOSDiskFull: the filesystem holding the database has less free space
+	// than Config.MinFree (or cannot say how much it has). Screenings that
+	// may not be kept are not taken; back by itself once there is room.
+	OOSDiskFull = "disk_full"
 )
 
+// OOSCauses are every out-of-service cause, for the words the screens, the
+// metrics and the status show for each.
+var OOSCauses = []string{OOSSensor, OOSAmbient, OOSClock, OOSStorage, OOSGuard, OOSCorrupt, OOSDiskFull}
+
 // selfHealing reports whether an out-of-service cause clears by itself once
-// the sensor, room and clock are fine.
+// the sensor, room, clock and data disk are fine.
 func selfHealing(cause string) bool {
-	return cause == OOSSensor || cause == OOSAmbient || cause == OOSClock
+	return cause == OOSSensor || cause == OOSAmbient || cause == OOSClock || cause == OOSDiskFull
 }
 
 // Notices: a message on the current screen. The UI translates the key.

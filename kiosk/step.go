@@ -739,8 +739,8 @@ func (c *Config) shownFor(d Decision) time.Duration {
 	return c.DenyTime
 }
 
-// probeDue checks the clock, and asks for the sensor and the room to be
-// checked, while nobody is being screened or the kiosk is out of service
+// probeDue checks the clock, and asks for the sensor, the room and the
+// data disk to be checked, while nobody is being screened or the kiosk is out of service
 // for a reason that heals by itself. It does nothing during a visit.
 func (s *stepper) probeDue() {
 	idle := s.m.view.Screen == Idle
@@ -762,13 +762,41 @@ func (s *stepper) probed(ev Probed) {
 		cause = OOSSensor
 	} else if !s.m.cfg.Rule.ambientOK(ev.Ambient) {
 		cause = OOSAmbient
+	} else if ev.Disk != nil {
+		cause = s.diskCause(*ev.Disk)
 	}
 	s.probedCause(cause)
 }
 
+// diskCause judges the data disk's free space: below Config.MinFree, or
+// unknown (fail closed), the kiosk stops; once stopped for it, it takes a
+// tenth more to come back. Only changes are logged, not every probe.
+func (s *stepper) diskCause(d DiskSpace) string {
+	v, cfg := s.m.view, s.m.cfg
+	full := v.Screen == OutOfService && v.OutOfService == OOSDiskFull
+	applies := v.Screen == Idle || v.Screen == OutOfService && selfHealing(v.OutOfService)
+	switch {
+	case d.Err != nil:
+		if applies && !full {
+			s.log(slog.LevelWarn, "data disk: free space unknown: out of service", "path", d.Dir, "err", d.Err)
+		}
+		return OOSDiskFull
+	case d.Free < cfg.MinFree, full && d.Free < cfg.backFree():
+		if applies && !full {
+			s.log(slog.LevelWarn, "data disk nearly full: out of service until there is room", "path", d.Dir,
+				"free_bytes", d.Free, "min_free_bytes", cfg.MinFree, "back_at_bytes", cfg.backFree())
+		}
+		return OOSDiskFull
+	}
+	if full {
+		s.log(slog.LevelInfo, "data disk has room again", "path", d.Dir, "free_bytes", d.Free, "min_free_bytes", cfg.MinFree)
+	}
+	return ""
+}
+
 // probedCause applies a probe's finding: a failure takes an idle kiosk out
-// of service; a kiosk out of service for a sensor, room or clock reason
-// comes back to Idle once all three are fine.
+// of service; a kiosk out of service for a sensor, room, clock or disk
+// reason comes back to Idle once all four are fine.
 func (s *stepper) probedCause(cause string) {
 	v := s.m.view
 	switch {

@@ -3,7 +3,9 @@ package kiosk
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
+	"syscall"
 	"testing"
 	"time"
 
@@ -675,4 +677,163 @@ func TestStepTableTimers(t *testing.T) {
 		}
 		x.after(2 * time.Second).do(Tick{}).screen(Code)
 	})
+}
+
+// TestStepTableDiskFull: the idle probe's look at the data disk. Below
+// MinFree an idle kiosk goes out of service (disk_full) and comes back by
+// itself a tenth above it; a visit is never interrupted; a cause only a
+// guard or a restore clears stays whatever the disk says.
+func TestStepTableDiskFull(t *testing.T) {
+	cfg := tableCfg()
+	const dir = "/var/lib/thermogate"
+	disk := func(free uint64) Probed {
+		return Probed{Ambient: c(22), Disk: &DiskSpace{Dir: dir, Free: free}}
+	}
+	full, room := disk(cfg.MinFree-1), disk(cfg.backFree())
+	probe := func(x *tm, p Probed) *tm {
+		x.t.Helper()
+		x.do(ProbeDue{})
+		need[ProbeSensor](x)
+		return x.do(p)
+	}
+	oos := func(x *tm, cause string) {
+		x.t.Helper()
+		x.screen(OutOfService)
+		if x.m.view.OutOfService != cause {
+			x.t.Fatalf("out of service for %q, want %q", x.m.view.OutOfService, cause)
+		}
+	}
+
+	t.Run("idle, below min_free: out of service, logged with path, free and threshold", func(t *testing.T) {
+		x := probe(newTM(t, cfg), full)
+		oos(x, OOSDiskFull)
+		l := logged(t, x.effs, "data disk nearly full: out of service until there is room")
+		if l.Level != slog.LevelWarn || arg(l, "path") != dir || arg(l, "free_bytes") != cfg.MinFree-1 || arg(l, "min_free_bytes") != cfg.MinFree {
+			t.Fatalf("log %+v", l)
+		}
+		if err := refusal(x.do(EnterCode{Raw: "AB12CD"}).effs); !errors.Is(err, ErrNotNow) {
+			t.Fatalf("a code while the disk is full: %v", err)
+		}
+		// Still full at the next probe: no new line every ProbeEvery.
+		probe(x, full)
+		oos(x, OOSDiskFull)
+		if _, ok := effect[Log](x.effs); ok {
+			t.Fatalf("logged again: %s", describe(x.effs))
+		}
+	})
+	t.Run("exactly min_free is enough", func(t *testing.T) {
+		probe(newTM(t, cfg), disk(cfg.MinFree)).screen(Idle)
+	})
+	t.Run("back by itself once there is room, with hysteresis", func(t *testing.T) {
+		x := probe(newTM(t, cfg), full)
+		probe(x, disk(cfg.MinFree)) // above the threshold but not a tenth above: stays
+		oos(x, OOSDiskFull)
+		probe(x, disk(cfg.backFree()-1))
+		oos(x, OOSDiskFull)
+		probe(x, room).screen(Idle)
+		logged(t, x.effs, "data disk has room again")
+	})
+	t.Run("free space unknown: out of service, the error logged", func(t *testing.T) {
+		eio := fmt.Errorf("free space of %s: %w", dir, syscall.EIO)
+		x := probe(newTM(t, cfg), Probed{Ambient: c(22), Disk: &DiskSpace{Dir: dir, Err: eio}})
+		oos(x, OOSDiskFull)
+		if l := logged(t, x.effs, "data disk: free space unknown: out of service"); arg(l, "err") != eio || arg(l, "path") != dir {
+			t.Fatalf("log %+v", l)
+		}
+		probe(x, room).screen(Idle)
+	})
+	t.Run("not watched: no disk in the probe, no effect", func(t *testing.T) {
+		probe(newTM(t, cfg), Probed{Ambient: c(22)}).screen(Idle)
+	})
+	t.Run("no effect during a visit", func(t *testing.T) {
+		for _, given := range []func(x *tm){
+			func(x *tm) { x.do(Start{}) },
+			func(x *tm) { x.toSymptoms(booking()) },
+			func(x *tm) { x.toMeasure() },
+			func(x *tm) { x.toMeasure().measured(x.reading(36.6), nil).stores(Admit, ReasonOK) },
+		} {
+			x := newTM(t, cfg)
+			given(x)
+			sc := x.m.view.Screen
+			if _, probes := effect[ProbeSensor](x.do(ProbeDue{}).effs); probes {
+				t.Fatalf("probes on %s", sc)
+			}
+			// A probe that started on Idle and answers after the visitor came.
+			x.do(full).screen(sc)
+			if _, ok := effect[Log](x.effs); ok {
+				t.Fatalf("on %s: logged %s", sc, describe(x.effs))
+			}
+		}
+	})
+	t.Run("a visit in progress ends, then the kiosk stops", func(t *testing.T) {
+		x := newTM(t, cfg).toMeasure()
+		x.do(full).screen(Measure)
+		x.measured(x.reading(36.6), nil).stores(Admit, ReasonOK)
+		x.after(cfg.DecisionTime).do(Tick{}).screen(Idle)
+		oos(probe(x, full), OOSDiskFull)
+	})
+	t.Run("the sensor fails too: each cause in turn, then back", func(t *testing.T) {
+		x := probe(newTM(t, cfg), full)
+		probe(x, Probed{Err: sensor.ErrFault, Disk: &DiskSpace{Dir: dir, Free: cfg.MinFree - 1}})
+		oos(x, OOSSensor)
+		probe(x, full)
+		oos(x, OOSDiskFull)
+		probe(x, room).screen(Idle)
+	})
+	for _, sticky := range []struct {
+		cause string
+		given func(x *tm)
+	}{
+		{OOSStorage, func(x *tm) {
+			x.toMeasure().measured(x.reading(36.6), nil)
+			x.do(Stored{Err: errors.New("write: no space left on device")})
+		}},
+		{OOSCorrupt, func(x *tm) { x.m = corrupted(x.m) }},
+	} {
+		t.Run("out of service for "+sticky.cause+": space returning does not clear it", func(t *testing.T) {
+			x := newTM(t, cfg)
+			sticky.given(x)
+			oos(x, sticky.cause)
+			if _, probes := effect[ProbeSensor](x.do(ProbeDue{}).effs); probes {
+				t.Fatal("probes while out of service for " + sticky.cause)
+			}
+			x.do(room) // a late answer to a probe from before
+			oos(x, sticky.cause)
+			x.do(full)
+			oos(x, sticky.cause)
+		})
+	}
+	t.Run("a guard's out of service is not cleared by space returning", func(t *testing.T) {
+		x := probe(newTM(t, cfg), full)
+		x.m.view = State{Seq: x.m.view.Seq, Screen: OutOfService, OutOfService: OOSGuard, Lang: cfg.Lang}
+		x.do(room)
+		oos(x, OOSGuard)
+	})
+	t.Run("a guard puts it back while the disk is still full: the next probe stops it again", func(t *testing.T) {
+		x := probe(newTM(t, cfg), full)
+		x.do(backInService{}).screen(Idle)
+		oos(probe(x, full), OOSDiskFull)
+	})
+}
+
+// logged returns the Log effect with message msg.
+func logged(t *testing.T, effs []Effect, msg string) Log {
+	t.Helper()
+	for _, e := range effs {
+		if l, ok := e.(Log); ok && l.Msg == msg {
+			return l
+		}
+	}
+	t.Fatalf("no log %q in %+v", msg, effs)
+	return Log{}
+}
+
+// arg returns the value logged under key.
+func arg(l Log, key string) any {
+	for i := 0; i+1 < len(l.Args); i += 2 {
+		if l.Args[i] == key {
+			return l.Args[i+1]
+		}
+	}
+	return nil
 }

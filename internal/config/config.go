@@ -2,8 +2,8 @@
 // Default(), built from the flow's own (kiosk.DefaultConfig) and this
 // package's; `thermogate config default` renders them (Render) in the
 // layout and comments of deploy/config.example.toml, and a test holds that
-// file to the rendering byte for byte. Unknown keys, durations without a unit and values out of range
-// are errors that name the key.
+// file to the rendering byte for byte. Unknown keys, durations and sizes
+// without a unit and values out of range are errors that name the key.
 package config
 
 import (
@@ -72,7 +72,26 @@ type Sensor struct {
 // Store is the database: [store].
 type Store struct {
 	Path string `toml:"path"`
+	// MinFree: with less free space than this on the database's
+	// filesystem the kiosk stops screening (kiosk.Config.MinFree).
+	MinFree Size `toml:"min_free"`
 }
+
+// Size is a number of bytes with its unit, e.g. "16MB" (kiosk.ParseSize).
+// Like a duration it needs the unit: a bare 16 could be bytes or
+// megabytes. UnmarshalTOML keeps whatever the file says, so that validate
+// names a wrong value with every other problem, by its key.
+type Size string
+
+// UnmarshalTOML takes a TOML string; anything else is kept as text for
+// validate to refuse.
+func (s *Size) UnmarshalTOML(v any) error {
+	*s = Size(fmt.Sprint(v))
+	return nil
+}
+
+// Bytes is the size in bytes.
+func (s Size) Bytes() (uint64, error) { return kiosk.ParseSize(string(s)) }
 
 // Export is the nightly export: [export].
 type Export struct {
@@ -146,7 +165,7 @@ func Default() Config {
 		Estimate: Estimate{Model: k.Model.Name, OffsetC: sensor.DefaultOffset, K: sensor.DefaultK},
 		Booking:  k.Booking,
 		Sensor:   Sensor{Driver: DriverMLX90614, Addr: int(mlx90614.DefaultAddr)},
-		Store:    Store{Path: "/var/lib/thermogate/thermogate.db"},
+		Store:    Store{Path: "/var/lib/thermogate/thermogate.db", MinFree: Size(kiosk.FormatSize(k.MinFree))},
 		Export:   Export{Dir: "/var/lib/thermogate/export", Time: "02:00", RetentionDays: 30, Backups: 7},
 		UI: UI{Lang: k.Lang, InputTimeout: k.InputTimeout, DecisionTime: k.DecisionTime, DenyTime: k.DenyTime, GuardTimeout: k.GuardTimeout,
 			SensorSide: "right", BookingPhone: k.BookingPhone, Fullscreen: true, ShowTemperature: ShowTemperatureAlways},
@@ -245,6 +264,9 @@ func (c *Config) validate() error {
 	if c.Store.Path == "" {
 		bad("store.path is empty")
 	}
+	if _, err := c.Store.MinFree.Bytes(); err != nil {
+		bad("store.min_free: %v", err)
+	}
 	if c.Export.Dir == "" {
 		bad("export.dir is empty")
 	}
@@ -306,7 +328,12 @@ func (c Config) kiosk() (kiosk.Config, error) {
 		}
 		return kiosk.Config{}, fmt.Errorf("%s: %w", key, err)
 	}
+	minFree, err := c.Store.MinFree.Bytes()
+	if err != nil {
+		minFree = kiosk.DefaultConfig().MinFree // validate names the key; the range is judged on a number
+	}
 	k := kiosk.Config{
+		MinFree:      minFree,
 		KioskID:      c.KioskID,
 		Location:     c.loc,
 		Rule:         c.Rule,

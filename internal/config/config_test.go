@@ -83,6 +83,13 @@ func TestErrorsNameTheKey(t *testing.T) {
 		{"[rule]\nplausible_min_c = nan\n", []string{"rule.plausible_min_c"}},
 		{"[rule]\nambient_max_c = inf\n", []string{"rule.ambient_max_c"}},
 		{"[estimate]\noffset_c = nan\n", []string{"estimate.offset_c"}},
+		{"[store]\nmin_free = 16\n", []string{`store.min_free: "16": a size needs a unit, e.g. "16MB"`}},
+		{"[store]\nmin_free = \"16\"\n", []string{`store.min_free: "16": a size needs a unit`}},
+		{"[store]\nmin_free = \"16 parsecs\"\n", []string{`store.min_free: "16 parsecs": unknown unit "parsecs"`}},
+		{"[store]\nmin_free = \"500kB\"\n", []string{"store.min_free = 500kB: want 1MB–100GB"}},
+		{"[store]\nmin_free = \"2TB\"\n", []string{`store.min_free: "2TB": unknown unit`}},
+		{"[store]\nmin_free = \"200GB\"\n", []string{"store.min_free = 200GB: want 1MB–100GB"}},
+		{"[store]\nmin_free = true\n", []string{`store.min_free: "true" is not a size`}},
 	}
 	for _, tt := range tests {
 		_, err := Parse([]byte(tt.toml), "bad.toml")
@@ -128,6 +135,22 @@ func TestLoad(t *testing.T) {
 	os.WriteFile(p, []byte("kiosk_id = \"x\"\n"), 0o600)
 	if c, err := Load(p); err != nil || c.KioskID != "x" {
 		t.Fatalf("%+v %v", c, err)
+	}
+}
+
+// store.min_free reaches the flow in bytes, in either kind of unit.
+func TestMinFree(t *testing.T) {
+	for lit, want := range map[string]uint64{`"16MB"`: 16_000_000, `"64 MiB"`: 64 << 20, `"1GB"`: 1_000_000_000, `"1MB"`: 1_000_000} {
+		c, err := Parse([]byte("[store]\nmin_free = "+lit+"\n"), "t.toml")
+		if err != nil {
+			t.Fatalf("%s: %v", lit, err)
+		}
+		if got := c.Kiosk(time.Time{}).MinFree; got != want {
+			t.Errorf("%s: MinFree %d, want %d", lit, got, want)
+		}
+	}
+	if d := Default(); d.Store.MinFree != "16MB" || d.Kiosk(time.Time{}).MinFree != kiosk.DefaultConfig().MinFree {
+		t.Errorf("default %q", d.Store.MinFree)
 	}
 }
 

@@ -43,6 +43,9 @@ type Options struct {
 	// what the [sound] and [gpio] sections name. The daemon closes only
 	// what it opened.
 	Signals *signals.Outputs
+	// FreeSpace reports the bytes free in the database's directory, for
+	// the idle probe (store.min_free); nil is storage.FreeSpace, statfs.
+	FreeSpace func(dir string) (uint64, error)
 }
 
 // Daemon is an opened kiosk.
@@ -185,7 +188,8 @@ func (d *Daemon) Run(ctx context.Context) error {
 		"socket", l.Addr().String(), "threshold_c", d.cfg.Rule.ThresholdC)
 	_ = d.notify.Notify("READY=1")
 	ping := d.notify.Watchdog()
-	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping, Recorder: flowRecorder{d.metrics}})
+	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping, Recorder: flowRecorder{d.metrics},
+		DataDir: filepath.Dir(d.cfg.Store.Path), FreeSpace: d.opts.FreeSpace})
 	if d.sig.GPIO != nil {
 		_ = d.sig.GPIO.Door.Halt() // the pulse ends with ctx too; never leave it to a timer
 	}

@@ -43,7 +43,7 @@ var (
 	Reasons = []string{"ok", "fever", "symptoms", "unknown_code", "not_today", "too_early", "too_late",
 		"already_used", "cancelled", "no_reading", "sensor_fault", "storage", "guard"}
 	// Causes for being out of service.
-	Causes = []string{"sensor", "ambient", "clock", "storage", "guard", "database_corrupt"}
+	Causes = []string{"sensor", "ambient", "clock", "storage", "guard", "database_corrupt", "disk_full"}
 	// SensorErrorKinds: nack is any failed or timed-out bus transfer (NACK,
 	// no sensor, a read slower than the limit), pec a checksum mismatch, flag
 	// the chip's error flag, frozen readings stuck on the same words, range a
@@ -125,7 +125,7 @@ func New(o Options) *Metrics {
 		"Time to commit one write transaction to the database (fsync included), in seconds.", latencyBuckets)
 	m.inService = f.gauge("in_service", "1 while the kiosk screens visitors, 0 while it is out of service or starting.")
 	m.outOfService = f.gaugeVec("out_of_service",
-		"1 for the cause the kiosk is out of service for (sensor, ambient, clock, storage, guard, database_corrupt), 0 for the others.",
+		"1 for the cause the kiosk is out of service for (sensor, ambient, clock, storage, guard, database_corrupt, disk_full), 0 for the others.",
 		"cause")
 	m.sensorErrors = f.counterVec("sensor_errors_total",
 		"Sensor errors by kind: nack (bus transfer failed or timed out), pec (checksum), flag (chip's error flag), frozen (stuck readings), range (value outside the chip's range).",

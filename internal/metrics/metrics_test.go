@@ -76,7 +76,7 @@ func TestVocabularyMatchesTheKiosk(t *testing.T) {
 	reasons := []string{string(kiosk.ReasonOK), string(kiosk.ReasonFever), string(kiosk.ReasonSymptoms), string(kiosk.ReasonUnknownCode),
 		string(kiosk.ReasonNotToday), string(kiosk.ReasonTooEarly), string(kiosk.ReasonTooLate), string(kiosk.ReasonUsed), string(kiosk.ReasonCancelled),
 		string(kiosk.ReasonNoReading), string(kiosk.ReasonSensorFault), string(kiosk.ReasonStorage), string(kiosk.ReasonGuard)}
-	causes := []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt}
+	causes := kiosk.OOSCauses
 	for _, c := range []struct {
 		name      string
 		got, want []string

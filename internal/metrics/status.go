@@ -22,6 +22,7 @@ var causeWords = map[string]string{
 	"storage":          "a screening could not be stored (fix the disk, then a guard puts it back)",
 	"guard":            "a guard took it out of service",
 	"database_corrupt": "the database file is damaged (thermogate db check; restore it from a backup, then restart)",
+	"disk_full":        "the data disk is (nearly) full: less free than store.min_free (make room; back by itself)",
 	Other:              "an unknown cause (see the journal)",
 }
 
