@@ -182,6 +182,11 @@ var scenarios = []scenario{
 		h.sim.SetFault(mlxsim.Absent)
 		h.Probe()
 	}},
+	// The idle probe found the data disk below store.min_free (the runner's
+	// statfs; make vm-check fills a real partition and compares with this).
+	{"out-of-service-disk_full", func(h *harness) {
+		h.do(kiosk.Probed{Ambient: c(22), Disk: &kiosk.DiskSpace{Dir: "/var/lib/thermogate", Free: 0}})
+	}},
 	{"guard-names", func(h *harness) { h.longPress(2 * time.Second) }},
 	{"guard-pin", func(h *harness) {
 		h.longPress(2 * time.Second)
