@@ -216,9 +216,12 @@ func plain(s string) string {
 }
 
 // texts returns every text on screen, read plain.
-func (h *harness) texts() []string {
+func (h *harness) texts() []string { return textsOf(h.objects()) }
+
+// textsOf returns the texts among objs, read plain.
+func textsOf(objs []placed) []string {
 	var out []string
-	for _, p := range h.objects() {
+	for _, p := range objs {
 		switch x := p.obj.(type) {
 		case *widget.RichText:
 			out = append(out, x.String())
@@ -417,13 +420,13 @@ func (h *harness) GuardLogin(name, pin string) error {
 func (h *harness) Tick() error  { return h.do(kiosk.Tick{}) }
 func (h *harness) Probe() error { return h.do(kiosk.ProbeDue{}) }
 
-// midWordSplits returns the places where a wrapped text on screen breaks a
+// midWordSplitsOf returns the places where a wrapped text among objs breaks a
 // line inside a word ("registruodami / esi"): Fyne does that to a word
 // wider than its column. A break at a space, or after a hyphen or a dash,
 // is fine; a break at a no-break space is not ("38,2 / °C", "w / sprawie").
-func (h *harness) midWordSplits() []string {
+func midWordSplitsOf(objs []placed) []string {
 	var out []string
-	for _, p := range h.objects() {
+	for _, p := range objs {
 		rt, ok := p.obj.(*widget.RichText)
 		if !ok || len(rt.Segments) != 1 {
 			continue

@@ -88,8 +88,10 @@ func (l split) Layout(objs []fyne.CanvasObject, size fyne.Size) {
 		return
 	}
 	// Wrapped text knows its height only once it knows its width: lay the
-	// top part out at full width before asking how tall it must be.
-	a.Resize(size)
+	// top part out at full width before asking how tall it must be. Only the
+	// width: at the whole screen's height its icons would be rasterised at
+	// that size once more on every rebuild.
+	a.Resize(fyne.NewSize(size.Width, a.Size().Height))
 	ha := min(a.MinSize().Height, size.Height)
 	a.Move(fyne.NewPos(0, 0))
 	a.Resize(fyne.NewSize(size.Width, ha))

@@ -1,10 +1,16 @@
 package ui
 
 import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"image/color"
 	"math"
+	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -12,7 +18,9 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
@@ -43,7 +51,7 @@ func TestCatalogIsComplete(t *testing.T) {
 		kiosk.NoticeTooHot, kiosk.NoticeStepBack, kiosk.NoticeWrongPIN, kiosk.NoticeLocked, kiosk.NoticeNotFound, kiosk.NoticeConfirmYes} {
 		keys = append(keys, "notice."+n)
 	}
-	for _, o := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt} {
+	for _, o := range oosCauses(t) {
 		keys = append(keys, "oos.cause."+o)
 	}
 	for _, r := range append(slices.Clone(kiosk.AdmitReasons), kiosk.DenyReasons...) {
@@ -389,56 +397,97 @@ func TestTemperaturesUseTheLanguagesDecimalMark(t *testing.T) {
 
 var rawKey = regexp.MustCompile(`^[a-z_]+\.[a-z_.]+$`)
 
-// TestEveryScreenOnBothPanels renders every screen in every language on
-// both panels: nothing may stick out of the screen, every button must be a
-// touch target of at least 15 mm, and no text may be a raw catalog key or
-// show an unfilled {placeholder}.
+// TestEveryScreenOnBothPanels builds every screen in every language on both
+// panels, once each, and runs every layout check (screenDefects) on that one
+// rendering: nothing may stick out of the screen, every button must be a
+// touch target of at least 15 mm, no control may lie under the guard's
+// corner, and no text may be a raw catalog key or show an unfilled
+// {placeholder}. Building a screen is what costs (every tap rebuilds it,
+// icons are rasterised again): one build per screen, panel and language
+// keeps the package's race tests within CI's time.
 func TestEveryScreenOnBothPanels(t *testing.T) {
 	for _, p := range panels {
-		for _, lang := range kiosk.Languages {
-			for _, sc := range scenarios {
-				h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
-				sc.run(h)
-				size := h.win.Canvas().Size()
-				// A real window grows to its content's minimum size: the
-				// screen would no longer fit the panel.
-				if m := h.win.Content().MinSize(); m.Width > size.Width+0.5 || m.Height > size.Height+0.5 {
-					t.Errorf("%s %s %s: the screen needs %v, more than the panel's %v", p.name, lang, sc.name, m, size)
-				}
-				for _, o := range h.objects() {
-					end := o.pos.Add(o.obj.Size())
-					if !o.scrolled && (o.pos.X < -0.5 || o.pos.Y < -0.5 || end.X > size.Width+0.5 || end.Y > size.Height+0.5) {
-						t.Errorf("%s %s %s: %T at %v size %v sticks out of %v", p.name, lang, sc.name, o.obj, o.pos, o.obj.Size(), size)
-						break
+		t.Run(p.name, func(t *testing.T) {
+			for _, lang := range kiosk.Languages {
+				t.Run(string(lang), func(t *testing.T) {
+					for _, sc := range scenarios {
+						// A subtest each: the harness's window and database
+						// close as soon as its checks are done.
+						t.Run(sc.name, func(t *testing.T) {
+							h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
+							sc.run(h)
+							for _, d := range screenDefects(h) {
+								t.Errorf("%s %s %s: %s", p.name, lang, sc.name, d)
+							}
+						})
 					}
-					if b, ok := o.obj.(*widget.Button); ok && (b.Size().Width < MinTouch || b.Size().Height < MinTouch) {
-						t.Errorf("%s %s %s: button %q is %.0f×%.0f, smaller than 15 mm (%.0f)", p.name, lang, sc.name, b.Text, b.Size().Width, b.Size().Height, MinTouch)
-					}
-					// A label fits inside its button, its margins kept: a button
-					// narrower than it needs cuts or crowds its text.
-					if b, ok := o.obj.(*widget.Button); ok && b.Text != "" && b.Size().Width < b.MinSize().Width-0.5 {
-						t.Errorf("%s %s %s: button %q is %.0f wide, its label needs %.0f", p.name, lang, sc.name, b.Text, b.Size().Width, b.MinSize().Width)
-					}
-					// A text is as tall as its lines: a shorter box cuts lines off.
-					if rt, ok := o.obj.(*widget.RichText); ok && rt.Size().Height < rt.MinSize().Height-0.5 {
-						t.Errorf("%s %s %s: text %q is %.0f high, its lines need %.0f", p.name, lang, sc.name, rt.String(), rt.Size().Height, rt.MinSize().Height)
-					}
-					// Nothing scrolls: every screen fits its panel.
-					if scr, ok := o.obj.(*container.Scroll); ok && scr.Content != nil && scr.Content.MinSize().Height > scr.Size().Height+0.5 {
-						t.Errorf("%s %s %s: a scroll bar: %.0f of content in %.0f", p.name, lang, sc.name, scr.Content.MinSize().Height, scr.Size().Height)
-					}
-				}
-				for _, s := range h.midWordSplits() {
-					t.Errorf("%s %s %s: a line breaks inside a word: %q", p.name, lang, sc.name, s)
-				}
-				for _, s := range h.texts() {
-					if rawKey.MatchString(strings.TrimSpace(s)) || strings.ContainsAny(s, "{}") {
-						t.Errorf("%s %s %s shows %q", p.name, lang, sc.name, s)
-					}
-				}
+				})
+			}
+		})
+	}
+}
+
+// screenDefects runs every layout check on the screen h shows, walking its
+// objects once, and says what is wrong.
+func screenDefects(h *harness) []string {
+	var out []string
+	bad := func(format string, args ...any) { out = append(out, fmt.Sprintf(format, args...)) }
+	size := h.win.Canvas().Size()
+	// A real window grows to its content's minimum size: the screen would
+	// no longer fit the panel.
+	if m := h.win.Content().MinSize(); m.Width > size.Width+0.5 || m.Height > size.Height+0.5 {
+		bad("the screen needs %v, more than the panel's %v", m, size)
+	}
+	objs := h.objects()
+	// The guard's corner is invisible and swallows taps: nothing a visitor or
+	// a guard taps may lie under it. (It once covered most of Cancel on the
+	// 720×1280 panel.)
+	corner := fyne.NewSize(TouchSize, TouchSize)
+	for _, o := range objs {
+		if _, ok := o.obj.(*hotspot); ok {
+			corner = corner.Max(o.obj.Size())
+		}
+	}
+	stuckOut := false
+	for _, o := range objs {
+		end := o.pos.Add(o.obj.Size())
+		if !stuckOut && !o.scrolled && (o.pos.X < -0.5 || o.pos.Y < -0.5 || end.X > size.Width+0.5 || end.Y > size.Height+0.5) {
+			bad("%T at %v size %v sticks out of %v", o.obj, o.pos, o.obj.Size(), size)
+			stuckOut = true // the first says it: what is inside it sticks out too
+		}
+		if b, ok := o.obj.(*widget.Button); ok && (b.Size().Width < MinTouch || b.Size().Height < MinTouch) {
+			bad("button %q is %.0f×%.0f, smaller than 15 mm (%.0f)", b.Text, b.Size().Width, b.Size().Height, MinTouch)
+		}
+		// A label fits inside its button, its margins kept: a button
+		// narrower than it needs cuts or crowds its text.
+		if b, ok := o.obj.(*widget.Button); ok && b.Text != "" && b.Size().Width < b.MinSize().Width-0.5 {
+			bad("button %q is %.0f wide, its label needs %.0f", b.Text, b.Size().Width, b.MinSize().Width)
+		}
+		// A text is as tall as its lines: a shorter box cuts lines off.
+		if rt, ok := o.obj.(*widget.RichText); ok && rt.Size().Height < rt.MinSize().Height-0.5 {
+			bad("text %q is %.0f high, its lines need %.0f", rt.String(), rt.Size().Height, rt.MinSize().Height)
+		}
+		// Nothing scrolls: every screen fits its panel.
+		if scr, ok := o.obj.(*container.Scroll); ok && scr.Content != nil && scr.Content.MinSize().Height > scr.Size().Height+0.5 {
+			bad("a scroll bar: %.0f of content in %.0f", scr.Content.MinSize().Height, scr.Size().Height)
+		}
+		if _, ok := o.obj.(*hotspot); !ok {
+			_, tappable := o.obj.(fyne.Tappable)
+			_, mouse := o.obj.(desktop.Mouseable)
+			if sz := o.obj.Size(); (tappable || mouse) && sz.Width > 0 && sz.Height > 0 && o.pos.X < corner.Width && o.pos.Y < corner.Height {
+				bad("a %T at %v (%v) lies under the guard's corner (%v)", o.obj, o.pos, sz, corner)
 			}
 		}
 	}
+	for _, s := range midWordSplitsOf(objs) {
+		bad("a line breaks inside a word: %q", s)
+	}
+	for _, s := range textsOf(objs) {
+		if rawKey.MatchString(strings.TrimSpace(s)) || strings.ContainsAny(s, "{}") {
+			bad("shows %q", s)
+		}
+	}
+	return out
 }
 
 func TestContrastAtLeastSevenToOne(t *testing.T) {
@@ -486,4 +535,132 @@ func luminance(c color.Color) float64 {
 		return math.Pow((s+0.055)/1.055, 2.4)
 	}
 	return 0.2126*lin(r) + 0.7152*lin(g) + 0.0722*lin(b)
+}
+
+// TestScreenChecksCatchDefects: each of screenDefects' checks finds its
+// defect. A clean screen shows none; then one defect at a time is put over
+// it, as a screen could have it, and the check that should see it must.
+func TestScreenChecksCatchDefects(t *testing.T) {
+	h := newHarness(t, landscape, english)
+	if d := screenDefects(h); len(d) != 0 {
+		t.Fatalf("the start screen: %q", d)
+	}
+	size := h.win.Canvas().Size()
+	at := func(o fyne.CanvasObject, x, y, w, hgt float32) fyne.CanvasObject {
+		o.Move(fyne.NewPos(x, y))
+		o.Resize(fyne.NewSize(w, hgt))
+		return o
+	}
+	big := func(w, hgt float32) fyne.CanvasObject {
+		r := canvas.NewRectangle(color.Transparent)
+		r.SetMinSize(fyne.NewSize(w, hgt))
+		return r
+	}
+	wrapped := func(s string) *widget.RichText {
+		rt := widget.NewRichTextWithText(s)
+		rt.Wrapping = fyne.TextWrapWord
+		return rt
+	}
+	mid := fyne.NewPos(size.Width/2, size.Height/2)
+	cases := []struct {
+		name   string
+		defect func() fyne.CanvasObject // laid over the screen
+		want   string
+	}{
+		{"too big for the panel", func() fyne.CanvasObject { return big(size.Width+50, 10) }, "more than the panel's"},
+		{"off the screen", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(big(0, 0), size.Width-20, mid.Y, 100, 40))
+		}, "sticks out of"},
+		{"a small button", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(widget.NewButton("x", nil), mid.X, mid.Y, MinTouch-2, MinTouch+10))
+		}, "smaller than 15 mm"},
+		{"a label wider than its button", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(widget.NewButton("A label far too long for its button", nil), mid.X, mid.Y, 2*MinTouch, MinTouch))
+		}, "its label needs"},
+		{"a text cut off", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(wrapped("one two three four five six"), mid.X, mid.Y, 80, 20))
+		}, "its lines need"},
+		{"a scroll bar", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(container.NewVScroll(big(10, 400)), mid.X, 10, 100, 100))
+		}, "a scroll bar"},
+		{"a control under the corner", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(widget.NewButton("Cancel", nil), TouchSize-10, TouchSize-10, 2*MinTouch, MinTouch))
+		}, "lies under the guard's corner"},
+		{"a word broken", func() fyne.CanvasObject {
+			return container.NewWithoutLayout(at(wrapped("Registruodamiesi"), mid.X, 10, 60, 200))
+		}, "breaks inside a word"},
+		{"a number parted from its unit", func() fyne.CanvasObject {
+			rt := wrapped("38,2\u00a0°C")
+			return container.NewWithoutLayout(at(rt, mid.X, 10, rt.MinSize().Width+fyne.MeasureText("38,2", theme.TextSize(), fyne.TextStyle{}).Width, 200))
+		}, "breaks inside a word"},
+		{"a raw catalog key", func() fyne.CanvasObject { return canvas.NewText("idle.title", colText) }, `shows "idle.title"`},
+		{"an unfilled placeholder", func() fyne.CanvasObject { return canvas.NewText("Starts in {s} s", colText) }, `shows "Starts in {s} s"`},
+	}
+	screen := h.ui.body.Objects
+	for _, tc := range cases {
+		h.ui.body.Objects = append(slices.Clone(screen), tc.defect())
+		h.ui.body.Refresh()
+		d := screenDefects(h)
+		if !slices.ContainsFunc(d, func(s string) bool { return strings.Contains(s, tc.want) }) {
+			t.Errorf("%s: not found; the checks said %q", tc.name, d)
+		}
+	}
+	h.ui.body.Objects = screen
+	h.ui.body.Refresh()
+	if d := screenDefects(h); len(d) != 0 {
+		t.Fatalf("the start screen again: %q", d)
+	}
+}
+
+// oosCauses are the kiosk package's out-of-service causes: the values of
+// its OOS… constants, read from its source, so that a cause added there is
+// checked here without anyone listing it.
+func oosCauses(t testing.TB) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob(filepath.Join("..", "*.go"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("the kiosk package's source: %v", err)
+	}
+	var causes []string
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, name, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range f.Decls {
+			g, ok := d.(*ast.GenDecl)
+			if !ok || g.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range g.Specs {
+				v := spec.(*ast.ValueSpec)
+				for i, n := range v.Names {
+					if !strings.HasPrefix(n.Name, "OOS") || !n.IsExported() || i >= len(v.Values) {
+						continue
+					}
+					lit, ok := v.Values[i].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						t.Fatalf("%s: %s is not a string literal: list it here by hand", fset.Position(n.Pos()), n.Name)
+					}
+					c, err := strconv.Unquote(lit.Value)
+					if err != nil {
+						t.Fatal(err)
+					}
+					causes = append(causes, c)
+				}
+			}
+		}
+	}
+	// The ones the test was first written with: reading the source must
+	// find at least these.
+	for _, c := range []string{kiosk.OOSSensor, kiosk.OOSAmbient, kiosk.OOSClock, kiosk.OOSStorage, kiosk.OOSGuard, kiosk.OOSCorrupt} {
+		if !slices.Contains(causes, c) {
+			t.Fatalf("reading the kiosk package's source found the causes %q, not %q", causes, c)
+		}
+	}
+	return causes
 }
