@@ -24,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
 )
 
@@ -421,6 +422,23 @@ func TestEveryScreenOnBothPanels(t *testing.T) {
 							}
 						})
 					}
+					// The out-of-service screen names its cause: each of the
+					// kiosk's causes, on the screen the sensor's took out.
+					t.Run("out-of-service-causes", func(t *testing.T) {
+						h := newHarness(t, p, func(c *kiosk.Config) { c.Lang = lang })
+						h.sim.SetFault(mlxsim.Absent)
+						h.Probe()
+						h.want(kiosk.OutOfService)
+						for _, cause := range oosCauses(t) {
+							st := h.flow.State()
+							st.OutOfService = cause
+							h.ui.render(st)
+							h.mustShow(plain(h.ui.cat.T(lang, "oos.cause."+cause)))
+							for _, d := range screenDefects(h) {
+								t.Errorf("%s %s out-of-service-%s: %s", p.name, lang, cause, d)
+							}
+						}
+					})
 				})
 			}
 		})
