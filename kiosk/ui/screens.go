@@ -393,7 +393,11 @@ func (u *UI) outOfServiceScreen() fyne.CanvasObject {
 	}
 	cause := para(u.tg("oos.cause."+u.st.OutOfService), sizeSmall, fg, false, fyne.TextAlignLeading)
 	if u.portrait() { // one below the other, the hand beside the first
-		lines[0] = container.NewBorder(nil, nil, nil, icon(iconHand, 100), lines[0])
+		// A smaller hand than on the wide panel: the first language's title
+		// keeps to one line beside it ("Пожалуйста, подождите" wrapped
+		// beside a 100-unit hand, and with a two-line cause the screen
+		// needed 764 units of the panel's 753).
+		lines[0] = container.NewBorder(nil, nil, nil, icon(iconHand, 72), lines[0])
 		return container.NewBorder(nil, cause, nil, nil, container.NewVBox(lines...))
 	}
 	// Two by two on the 800×480 panel, the hand beside them.
