@@ -285,17 +285,23 @@ case "$stage" in
 	# --- remove, then purge -----------------------------------------------------------------------------
 	DEBIAN_FRONTEND=noninteractive apt-get remove -y -qq thermogate >/run/remove.log 2>&1 || fail remove "$(tail -n 5 /run/remove.log)"
 	[ ! -e /usr/lib/systemd/system/thermogate-kiosk.service ] || fail remove "the kiosk unit is still there"
-	[ -z "$(systemctl list-unit-files --no-legend 'thermogate*')" ] || fail remove "systemd still knows: $(systemctl list-unit-files --no-legend 'thermogate*')"
+	# As debhelper's units do, remove masks them (an enablement left
+	# behind starts nothing) and purge takes that away too.
+	left=$(systemctl list-unit-files --no-legend 'thermogate*' | awk '$2 != "masked"')
+	[ -z "$left" ] || fail remove "systemd still knows, unmasked: $left"
+	[ "$(systemctl is-active thermogate-kiosk.service)" != active ] || fail remove "the kiosk unit is still active"
 	! pgrep -x thermogate >/dev/null || fail remove "thermogate still runs"
 	[ -f $state/thermogate.db ] || fail remove "the database went with the package"
 	[ -f /etc/thermogate/config.toml ] || fail remove "remove deleted the configuration"
-	ok remove "units gone, kiosk stopped, data and configuration kept"
+	ok remove "units gone (masked, as debhelper does), kiosk stopped, data and configuration kept"
 	DEBIAN_FRONTEND=noninteractive apt-get purge -y -qq thermogate >/run/purge.log 2>&1 || fail purge "$(tail -n 5 /run/purge.log)"
 	[ ! -e /etc/thermogate/config.toml ] || fail purge "the configuration is still there"
+	[ -z "$(systemctl list-unit-files --no-legend 'thermogate*')" ] || fail purge "systemd still knows: $(systemctl list-unit-files --no-legend 'thermogate*' | tr '\n' ' ')"
+	[ -z "$(find /etc/systemd/system -name 'thermogate*')" ] || fail purge "left in /etc/systemd/system: $(find /etc/systemd/system -name 'thermogate*')"
 	[ -f $state/thermogate.db ] || fail purge "purge deleted the database"
 	[ -n "$(ls $state/export)" ] || fail purge "purge deleted the exports"
 	grep "stays in" /run/purge.log
-	ok purge "configuration gone, data in $state kept"
+	ok purge "configuration and the units' masks gone, data in $state kept"
 	echo 3 >"$stagefile"
 	upload_logs
 	ok finished
