@@ -72,7 +72,7 @@ func DefaultConfig() Config {
 		BookingPhone: "1664",
 		// A day of 1,000 screenings takes about 1.5 MB in the database and
 		// its export 0.5 MB (README, Out of service): 16 MB is a week of
-		// them, and fits the 48 MB partition of make vm-check.
+		// them, well inside the 256 MB data disk of make vm-check.
 		MinFree: 16 * MB,
 	}
 }
