@@ -50,3 +50,26 @@ func TestDiskFullHysteresisOutlivesAnotherCause(t *testing.T) {
 		})
 	}
 }
+
+// TestDiskFullGuardBackInServiceJudgesAfresh: a guard who puts a kiosk
+// stopped for a full disk back in service is believed as before the
+// hysteresis outlived other causes: with the disk at MinFree (not a tenth
+// above) the next probe keeps it in service; below MinFree it stops again.
+func TestDiskFullGuardBackInServiceJudgesAfresh(t *testing.T) {
+	cfg := tableCfg()
+	disk := func(free uint64) Probed {
+		return Probed{Ambient: c(22), Disk: &DiskSpace{Dir: "/var/lib/thermogate", Free: free}}
+	}
+	x := newTM(t, cfg)
+	x.do(ProbeDue{})
+	x.do(disk(cfg.MinFree - 1)).screen(OutOfService)
+	x.m.view.Guard = "anna"
+	x.m.resume = x.m.view
+	x.m.view.Screen = GuardMenu
+	a := need[WriteAudit](x.do(GuardBackInService{}))
+	x.do(Audited{Action: a.Action, Then: a.Then}).screen(Idle)
+	x.do(ProbeDue{})
+	x.do(disk(cfg.MinFree)).screen(Idle)
+	x.do(ProbeDue{})
+	x.do(disk(cfg.MinFree - 1)).screen(OutOfService)
+}
