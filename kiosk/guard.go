@@ -114,6 +114,7 @@ func (s *stepper) guardEvent(ev Event) {
 	case GuardBackInService:
 		if s.onGuardMenu() {
 			s.m.storageBroken = s.m.corrupt // the guard says it is fixed; the audit entry is the first test
+			s.m.diskLow = false             // and the next probe judges the disk afresh, at MinFree
 			s.audit(s.m.view.Guard, "kiosk.in_service", "was="+s.m.resume.OutOfService, backInService{})
 		}
 	case backInService:

@@ -84,6 +84,10 @@ type machine struct {
 	// corrupt: the database file is damaged; it outranks every cause and
 	// nothing clears it (the file stays damaged until it is restored).
 	corrupt bool
+	// diskLow: the idle probe last found the data disk below MinFree (or
+	// could not tell) and it has not had a tenth more room since. It
+	// outlives another cause shown meanwhile, so the hysteresis holds.
+	diskLow bool
 
 	resume       State  // the state the guard screens return to
 	returnOOS    string // after a guard's decision, go back out of service for this cause
@@ -770,28 +774,32 @@ func (s *stepper) probed(ev Probed) {
 
 // diskCause judges the data disk's free space: below Config.MinFree, or
 // unknown (fail closed), the kiosk stops; once stopped for it, it takes a
-// tenth more to come back. Only changes are logged, not every probe.
+// tenth more to come back, even if another cause showed meanwhile
+// (diskLow). Only changes are logged, not every probe.
 func (s *stepper) diskCause(d DiskSpace) string {
 	v, cfg := s.m.view, s.m.cfg
 	full := v.Screen == OutOfService && v.OutOfService == OOSDiskFull
 	applies := v.Screen == Idle || v.Screen == OutOfService && selfHealing(v.OutOfService)
+	cause := ""
 	switch {
 	case d.Err != nil:
 		if applies && !full {
 			s.log(slog.LevelWarn, "data disk: free space unknown: out of service", "path", d.Dir, "err", d.Err)
 		}
-		return OOSDiskFull
-	case d.Free < cfg.MinFree, full && d.Free < cfg.backFree():
+		cause = OOSDiskFull
+	case d.Free < cfg.MinFree, (full || s.m.diskLow) && d.Free < cfg.backFree():
 		if applies && !full {
 			s.log(slog.LevelWarn, "data disk nearly full: out of service until there is room", "path", d.Dir,
 				"free_bytes", d.Free, "min_free_bytes", cfg.MinFree, "back_at_bytes", cfg.backFree())
 		}
-		return OOSDiskFull
-	}
-	if full {
+		cause = OOSDiskFull
+	case full || applies && s.m.diskLow:
 		s.log(slog.LevelInfo, "data disk has room again", "path", d.Dir, "free_bytes", d.Free, "min_free_bytes", cfg.MinFree)
 	}
-	return ""
+	if applies { // a probe's answer during a visit is not acted on
+		s.m.diskLow = cause != ""
+	}
+	return cause
 }
 
 // probedCause applies a probe's finding: a failure takes an idle kiosk out

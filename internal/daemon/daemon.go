@@ -189,7 +189,7 @@ func (d *Daemon) Run(ctx context.Context) error {
 	_ = d.notify.Notify("READY=1")
 	ping := d.notify.Watchdog()
 	err = d.flow.Run(ctx, kiosk.RunOpts{ProbeEvery: d.opts.ProbeEvery, Watchdog: ping, Recorder: flowRecorder{d.metrics},
-		DataDir: filepath.Dir(d.cfg.Store.Path), FreeSpace: d.opts.FreeSpace})
+		DataDir: dataDir(d.cfg.Store.Path), FreeSpace: d.opts.FreeSpace})
 	if d.sig.GPIO != nil {
 		_ = d.sig.GPIO.Door.Halt() // the pulse ends with ctx too; never leave it to a timer
 	}
@@ -228,4 +228,16 @@ func (d *Daemon) Close() error {
 		errs = append(errs, d.rig.Close())
 	}
 	return errors.Join(errs...)
+}
+
+// dataDir is the directory the database file is really in, for the idle
+// probe's free space: with store.path a symlink (the data partition mounted
+// elsewhere) the link's own directory may be on another, roomier disk. The
+// database is open, so the link resolves; if it does not, the link's
+// directory is all there is to measure.
+func dataDir(path string) string {
+	if p, err := filepath.EvalSymlinks(path); err == nil {
+		path = p
+	}
+	return filepath.Dir(path)
 }

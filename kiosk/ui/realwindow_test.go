@@ -553,7 +553,7 @@ func TestRealWindowPortraitStart(t *testing.T) {
 	match := primaryOverlap(t, shot, "../../docs/screenshots/idle-lt-720x1280.png")
 	t.Logf("screenshot: %s; of the reference's dark-blue pixels %.1f %% are dark blue on the display", shot, 100*match)
 	if !ok {
-		t.Fatalf("15 s after the kiosk was drawn, Start is not beside the languages: dark blue expected at %v (inside Start) and not at %v (beside and above it)", inside, outside)
+		t.Fatalf("%v after the kiosk was drawn, Start is not beside the languages: dark blue expected at %v (inside Start) and not at %v (beside and above it)", realWait, inside, outside)
 	}
 	if match < 0.9 {
 		t.Fatalf("only %.1f %% of the dark blue of docs/screenshots/idle-lt-720x1280.png is where the display has it", 100*match)
