@@ -109,7 +109,7 @@ step() {
 times=""
 step "make demo" make demo
 step "make test" make test
-# As .ci/run runs it: CI may change its machine, so the package is installed too.
+# With DEB_INSTALL_TEST=1: the chroot is thrown away, so the package is installed, removed and purged for real.
 step "make deploy-check" DEB_INSTALL_TEST=1 make deploy-check
 echo "fresh-check: passed: $times"
 unmount_all "$run"
