@@ -14,9 +14,17 @@ import (
 )
 
 // newMetrics makes the kiosk's metrics: the build, the room range of the
-// rule and the last export the database knows of.
+// rule, the last export the database knows of, and the data disk's free
+// space beside store.min_free, measured as the idle probe measures it (the
+// same directory, the same FreeSpace) so that the warning and the stop
+// agree.
 func (d *Daemon) newMetrics() *metrics.Metrics {
-	m := metrics.New(metrics.Options{Version: d.opts.Version, Commit: d.opts.Commit, DBPath: d.cfg.Store.Path, Log: d.log})
+	free := d.opts.FreeSpace
+	if free == nil {
+		free = storage.FreeSpace
+	}
+	m := metrics.New(metrics.Options{Version: d.opts.Version, Commit: d.opts.Commit, DBPath: d.cfg.Store.Path, Log: d.log,
+		DataDir: dataDir(d.cfg.Store.Path), FreeSpace: free, MinFree: d.cfg.Kiosk(d.opts.NotBefore).MinFree})
 	m.RoomLimits(d.cfg.Rule.AmbientMinC, d.cfg.Rule.AmbientMaxC)
 	if at, err := d.db.LastExport(context.Background()); err != nil {
 		d.log.Warn("metrics: last export unknown", "err", err)

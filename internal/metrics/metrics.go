@@ -1,7 +1,8 @@
 // Package metrics is what a kiosk tells Prometheus and the IT person: how
 // many screenings it decided and why, whether it is in service and if not
 // why, sensor errors, the room, how long decisions and commits take, the
-// nightly export, the database's size, guard actions and build info. It
+// nightly export, the database's size, its disk's free space against
+// store.min_free, guard actions and build info. It
 // serves them on /metrics, answers /healthz, and renders the same facts as
 // one screen for `thermogate status`.
 //
@@ -64,6 +65,17 @@ type Options struct {
 	// DBPath is the database file whose size is reported at each scrape;
 	// "" reports none.
 	DBPath string
+	// DataDir is the directory the database file really is in (symlinks
+	// resolved), whose filesystem's free space FreeSpace reports at each
+	// scrape, beside MinFree; "" reports neither.
+	DataDir string
+	// FreeSpace measures the bytes free for DataDir, as the kiosk's idle
+	// probe does (the daemon passes storage.FreeSpace, which metrics does
+	// not import); nil reports no free space, MinFree still.
+	FreeSpace func(dir string) (uint64, error)
+	// MinFree is store.min_free in bytes: below it the kiosk stops
+	// screening (out of service, disk_full).
+	MinFree uint64
 	// Log receives scrape errors; nil discards them.
 	Log *slog.Logger
 }
@@ -148,10 +160,33 @@ func New(o Options) *Metrics {
 	build.WithLabelValues(orUnknown(o.Version), orUnknown(o.Commit), runtime.Version()).Set(1)
 
 	if o.DBPath != "" {
-		m.reg.MustRegister(&fileSize{
-			path: o.DBPath, log: log,
+		m.reg.MustRegister(&scraped{
+			what: "database size", log: log,
 			desc: prometheus.NewDesc(Namespace+"_database_size_bytes", "Size of the database file, in bytes, read at each scrape.", nil, nil),
+			read: func() (float64, error) {
+				fi, err := os.Stat(o.DBPath)
+				if err != nil {
+					return 0, err
+				}
+				return float64(fi.Size()), nil
+			},
 		})
+	}
+	if o.DataDir != "" {
+		if o.FreeSpace != nil {
+			m.reg.MustRegister(&scraped{
+				what: "data disk free space", log: log,
+				desc: prometheus.NewDesc(Namespace+"_data_disk_free_bytes",
+					"Free space, in bytes, of the filesystem the database file is on, as the kiosk's disk check counts it (available to the kiosk's user), read at each scrape.", nil, nil),
+				read: func() (float64, error) {
+					n, err := o.FreeSpace(o.DataDir)
+					return float64(n), err
+				},
+			})
+		}
+		f.gauge("data_disk_min_free_bytes",
+			"The free space, in bytes, the database's filesystem must keep (store.min_free): below it the kiosk stops screening (out of service, disk_full).").
+			Set(float64(o.MinFree))
 	}
 	m.reg.MustRegister(collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}), collectors.NewGoCollector())
 
@@ -318,32 +353,35 @@ func orUnknown(s string) string {
 
 func unix(t time.Time) float64 { return float64(t.UnixNano()) / 1e9 }
 
-// fileSize reports a file's size at scrape time; nothing when it cannot be
-// read (a missing series, not a wrong one).
-type fileSize struct {
-	path string
+// scraped reports a value read at scrape time (a file's size, a disk's
+// free space); nothing when it cannot be read (a missing series, not a
+// wrong one), with a warning: every time for an unexpected error, once in
+// a row for a missing file or directory.
+type scraped struct {
+	what string // for the log
 	desc *prometheus.Desc
+	read func() (float64, error)
 	log  *slog.Logger
 
 	mu     sync.Mutex
 	logged bool
 }
 
-func (c *fileSize) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
+func (c *scraped) Describe(ch chan<- *prometheus.Desc) { ch <- c.desc }
 
-func (c *fileSize) Collect(ch chan<- prometheus.Metric) {
-	fi, err := os.Stat(c.path)
+func (c *scraped) Collect(ch chan<- prometheus.Metric) {
+	v, err := c.read()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if err != nil {
 		if !c.logged || !errors.Is(err, os.ErrNotExist) {
-			c.log.Warn("metrics: database size", "err", err)
+			c.log.Warn("metrics: "+c.what, "err", err)
 		}
 		c.logged = true
 		return
 	}
 	c.logged = false
-	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, float64(fi.Size()))
+	ch <- prometheus.MustNewConstMetric(c.desc, prometheus.GaugeValue, v)
 }
 
 // factory makes metrics in the kiosk's namespace and registers them.

@@ -1,16 +1,20 @@
 package metrics_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -23,6 +27,7 @@ import (
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/sensor/mlx90614"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
+	"github.com/thermogate/thermogate/storage"
 )
 
 var t0 = time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)
@@ -388,5 +393,106 @@ func TestBuildInfo(t *testing.T) {
 	body := scrape(t, m)
 	if !strings.Contains(body, `thermogate_build_info{commit="abc1234",goversion="go`) || !strings.Contains(body, `version="v1.2.3"} 1`) {
 		t.Errorf("build info missing:\n%s", grepLines(body, "build_info"))
+	}
+}
+
+// lockedBuffer is a log destination safe for the scrape's goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestDataDiskFree: the free space of the database's real filesystem is
+// read at each scrape with the same statfs the kiosk's disk check uses,
+// beside store.min_free, so an alert can warn before the kiosk stops.
+func TestDataDiskFree(t *testing.T) {
+	dir := t.TempDir()
+	m := metrics.New(metrics.Options{DataDir: dir, FreeSpace: storage.FreeSpace, MinFree: 16 * kiosk.MB})
+	before, err := storage.FreeSpace(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := gauge(t, m, "data_disk_free_bytes", nil)
+	after, err := storage.FreeSpace(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Other processes write to this disk meanwhile: the scrape's reading
+	// lies between the two taken around it, give or take a megabyte.
+	lo, hi := float64(min(before, after))-1e6, float64(max(before, after))+1e6
+	if got < lo || got > hi || got <= 0 {
+		t.Errorf("data_disk_free_bytes = %.0f, want statfs's %d..%d", got, before, after)
+	}
+	if got := gauge(t, m, "data_disk_min_free_bytes", nil); got != 16_000_000 {
+		t.Errorf("data_disk_min_free_bytes = %.0f, want store.min_free's 16000000", got)
+	}
+
+	// Read at scrape time: a FreeSpace that changes is seen at the next scrape.
+	var free atomic.Uint64
+	free.Store(40_000_000)
+	m = metrics.New(metrics.Options{DataDir: dir, MinFree: 8 * kiosk.MB,
+		FreeSpace: func(d string) (uint64, error) {
+			if d != dir {
+				return 0, fmt.Errorf("asked %q, want %q", d, dir)
+			}
+			return free.Load(), nil
+		}})
+	if got := gauge(t, m, "data_disk_free_bytes", nil); got != 40_000_000 {
+		t.Errorf("data_disk_free_bytes = %.0f, want 40000000", got)
+	}
+	free.Store(12_000_000)
+	if got := gauge(t, m, "data_disk_free_bytes", nil); got != 12_000_000 {
+		t.Errorf("data_disk_free_bytes after filling = %.0f, want 12000000 (read at scrape time)", got)
+	}
+	if got := gauge(t, m, "data_disk_min_free_bytes", nil); got != 8_000_000 {
+		t.Errorf("data_disk_min_free_bytes = %.0f, want 8000000", got)
+	}
+}
+
+// TestDataDiskFreeUnreadable: a directory that cannot be measured gives no
+// sample (not a wrong 0, which would look like a full disk) and one
+// warning, not one per scrape; the threshold stays. Once readable again
+// the sample is back.
+func TestDataDiskFreeUnreadable(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	var logs lockedBuffer
+	m := metrics.New(metrics.Options{DataDir: dir, FreeSpace: storage.FreeSpace, MinFree: 16 * kiosk.MB,
+		Log: slog.New(slog.NewTextHandler(&logs, nil))})
+	for range 3 {
+		if family(t, m, "data_disk_free_bytes") != nil {
+			t.Fatal("free space reported for a missing directory")
+		}
+	}
+	if n := strings.Count(logs.String(), "data disk free space"); n != 1 || !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), dir) {
+		t.Errorf("%d warnings in three scrapes, want 1 naming %s:\n%s", n, dir, logs.String())
+	}
+	if got := gauge(t, m, "data_disk_min_free_bytes", nil); got != 16_000_000 {
+		t.Errorf("data_disk_min_free_bytes = %.0f without a reading, want 16000000", got)
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if got := gauge(t, m, "data_disk_free_bytes", nil); got <= 0 {
+		t.Errorf("data_disk_free_bytes = %.0f once the directory exists, want its free space", got)
+	}
+
+	// Without a data directory, neither series.
+	m = newMetrics(t)
+	for _, name := range []string{"data_disk_free_bytes", "data_disk_min_free_bytes"} {
+		if family(t, m, name) != nil {
+			t.Errorf("%s without a data directory", name)
+		}
 	}
 }

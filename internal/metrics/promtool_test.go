@@ -12,6 +12,8 @@ import (
 	dto "github.com/prometheus/client_model/go"
 
 	"github.com/thermogate/thermogate/internal/metrics"
+	"github.com/thermogate/thermogate/kiosk"
+	"github.com/thermogate/thermogate/storage"
 )
 
 const promDir = "../../deploy/prometheus"
@@ -43,7 +45,7 @@ func exposed(t *testing.T) []string {
 	if err := os.WriteFile(db, []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New(metrics.Options{DBPath: db})
+	m := metrics.New(metrics.Options{DBPath: db, DataDir: filepath.Dir(db), FreeSpace: storage.FreeSpace, MinFree: 16 * kiosk.MB})
 	populate(m)
 	mfs, err := m.Registry().Gather()
 	if err != nil {
