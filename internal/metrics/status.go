@@ -123,6 +123,13 @@ func WriteStatus(w io.Writer, g prometheus.Gatherer, now time.Time) error {
 	if v, ok := s.value(Namespace + "_database_size_bytes"); ok {
 		line("Database:", "%s", bytes(v))
 	}
+	if v, ok := s.value(Namespace + "_data_disk_free_bytes"); ok {
+		d := decimalBytes(v) + " free"
+		if m, ok := s.value(Namespace + "_data_disk_min_free_bytes"); ok {
+			d += "; out of service below " + decimalBytes(m) + " (store.min_free)"
+		}
+		line("Data disk:", "%s", d)
+	}
 
 	if _, fleet := s[Namespace+"_fleet_outbox_backlog"]; fleet {
 		backlog, _ := s.value(Namespace + "_fleet_outbox_backlog")
@@ -237,6 +244,15 @@ func bytes(v float64) string {
 		return fmt.Sprintf("%.0f KiB", math.Ceil(v/1024))
 	}
 	return fmt.Sprintf("%.1f MiB", v/mib)
+}
+
+// decimalBytes writes a disk's size in decimal MB or GB, as store.min_free
+// and df -H count it.
+func decimalBytes(v float64) string {
+	if v >= 1e9 {
+		return fmt.Sprintf("%.1f GB", v/1e9)
+	}
+	return fmt.Sprintf("%.1f MB", v/1e6)
 }
 
 func fromUnix(v float64) time.Time {

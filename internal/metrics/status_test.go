@@ -46,7 +46,8 @@ func TestStatusInService(t *testing.T) {
 	if err := os.WriteFile(db, make([]byte, 3<<20), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	m := metrics.New(metrics.Options{Version: "v1.2.3", Commit: "abc1234", DBPath: db})
+	m := metrics.New(metrics.Options{Version: "v1.2.3", Commit: "abc1234", DBPath: db,
+		DataDir: dir, MinFree: 16_000_000, FreeSpace: func(string) (uint64, error) { return 27_841_300_000, nil }})
 	now := t0.Add(26 * time.Hour)
 	populate(m)
 	m.Screening("admit", "ok", 1, 2*time.Millisecond)
@@ -65,6 +66,7 @@ func TestStatusInService(t *testing.T) {
 		"Guard:":         "login 1, admit 1; PIN lockouts 1",
 		"Export:":        "last success 2026-11-24 09:00 (26 h 00 min ago)",
 		"Database:":      "3.0 MiB",
+		"Data disk:":     "27.8 GB free; out of service below 16.0 MB (store.min_free)",
 		"Fleet:":         "outbox 2 waiting; last push 26 h 00 min ago; last pull 26 h 00 min ago; bookings at sequence 17",
 	})
 	for _, l := range strings.Split(got, "\n") {
