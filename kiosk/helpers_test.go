@@ -185,3 +185,29 @@ func refusal(effs []Effect) error {
 	}
 	return nil
 }
+
+// screenWaiter observes flow and returns a wait for the next state it
+// publishes on screen s, failing after 10 s with more() (if given) in the
+// message. Call it before Run, so that no state is missed.
+func screenWaiter(t *testing.T, flow *Flow, more func() string) func(s Screen) State {
+	states := make(chan State, 1000)
+	flow.Observe(func(s State) { states <- s })
+	return func(s Screen) State {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case st := <-states:
+				if st.Screen == s {
+					return st
+				}
+			case <-deadline:
+				extra := ""
+				if more != nil {
+					extra = "\n" + more()
+				}
+				t.Fatalf("no %s screen within 10 s; now %+v%s", s, flow.State(), extra)
+			}
+		}
+	}
+}

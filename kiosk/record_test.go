@@ -65,27 +65,12 @@ func TestRunTellsTheRecorder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := make(chan State, 1000)
-	flow.Observe(func(s State) { states <- s })
 	n := &notes{}
+	waitFor := screenWaiter(t, flow, func() string { return "recorded:\n" + n.dump() })
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- flow.Run(ctx, RunOpts{ProbeEvery: 20 * time.Millisecond, Recorder: n}) }()
 	defer func() { cancel(); <-done }()
-	waitFor := func(s Screen) State {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case st := <-states:
-				if st.Screen == s {
-					return st
-				}
-			case <-deadline:
-				t.Fatalf("no %s screen; now %+v\nrecorded:\n%s", s, flow.State(), n.dump())
-			}
-		}
-	}
 	waitUntil := func(line string) {
 		t.Helper()
 		for i := 0; !n.has(line); i++ {

@@ -41,8 +41,7 @@ func TestRunOnTheWallClock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := make(chan State, 1000)
-	flow.Observe(func(s State) { states <- s })
+	waitFor := screenWaiter(t, flow, nil)
 	var pings atomic.Int64
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -51,20 +50,6 @@ func TestRunOnTheWallClock(t *testing.T) {
 		done <- flow.Run(ctx, RunOpts{ProbeEvery: 50 * time.Millisecond, Watchdog: func() { pings.Add(1) }})
 	}()
 
-	waitFor := func(s Screen) State {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case st := <-states:
-				if st.Screen == s {
-					return st
-				}
-			case <-deadline:
-				t.Fatalf("no %s screen within 10 s; now %+v", s, flow.State())
-			}
-		}
-	}
 	waitFor(Idle)
 	flow.EnterCode("AB12CD")
 	flow.AnswerSymptoms(false)
@@ -154,8 +139,7 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	states := make(chan State, 1000)
-	flow.Observe(func(s State) { states <- s })
+	waitFor := screenWaiter(t, flow, nil)
 
 	dir := filepath.Dir(store.Path())
 	var filled atomic.Bool
@@ -178,20 +162,6 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	go func() {
 		done <- flow.Run(ctx, RunOpts{ProbeEvery: 20 * time.Millisecond, DataDir: dir, FreeSpace: free})
 	}()
-	waitFor := func(s Screen) State {
-		t.Helper()
-		deadline := time.After(10 * time.Second)
-		for {
-			select {
-			case st := <-states:
-				if st.Screen == s {
-					return st
-				}
-			case <-deadline:
-				t.Fatalf("no %s screen within 10 s; now %+v", s, flow.State())
-			}
-		}
-	}
 
 	waitFor(Idle)
 	flow.EnterCode("AB12CD")
