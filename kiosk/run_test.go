@@ -1,20 +1,19 @@
 package kiosk
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"log/slog"
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/internal/hw"
+	"github.com/thermogate/thermogate/internal/syncbuf"
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/sensor/mlxsim"
 	"github.com/thermogate/thermogate/storage"
@@ -133,7 +132,7 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	cfg := DefaultConfig()
 	flow, err := New(cfg, store, sampler, clock.Real{}, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
@@ -210,24 +209,6 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	}
 }
 
-// syncBuffer is a bytes.Buffer for a logger on another goroutine.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // TestRunFreeSpaceUnknown: with RunOpts.FreeSpace unset the runner asks
 // the real statfs; a data directory it cannot read (here: gone) fails
 // closed, out of service for the disk, the error in the log.
@@ -236,7 +217,7 @@ func TestRunFreeSpaceUnknown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	flow, err := New(DefaultConfig(), storagetest.Open(t, storage.Options{Vocabulary: Vocabulary()}), sampler, clock.Real{},
 		slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {

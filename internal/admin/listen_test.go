@@ -1,7 +1,6 @@
 package admin
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thermogate/thermogate/internal/syncbuf"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
 )
@@ -174,23 +174,6 @@ func TestCloseRemovesOnlyItsOwnSocket(t *testing.T) {
 	}
 }
 
-type logBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *logBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *logBuf) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 func serveWith(t *testing.T, dir string, opts ListenOptions) string {
 	t.Helper()
 	db, err := storage.Open(filepath.Join(dir, "t.db"), storage.Options{Vocabulary: kiosk.Vocabulary()})
@@ -212,7 +195,7 @@ func serveWith(t *testing.T, dir string, opts ListenOptions) string {
 // Every connection's peer is checked: one whose uid is not allowed is
 // refused with a message, and the refusal is logged.
 func TestPeerCredentialsAreChecked(t *testing.T) {
-	var log logBuf
+	var log syncbuf.Buffer
 	sock := serveWith(t, t.TempDir(), ListenOptions{
 		Logger:  slog.New(slog.NewTextHandler(&log, nil)),
 		allowed: func(uid uint32) bool { return uid != uint32(os.Getuid()) },
@@ -246,7 +229,7 @@ func TestPeerOfAnotherUserIsRefused(t *testing.T) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	var log logBuf
+	var log syncbuf.Buffer
 	sock := serveWith(t, dir, ListenOptions{Logger: slog.New(slog.NewTextHandler(&log, nil))})
 	if err := os.Chmod(sock, 0o666); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,6 @@
 package metrics_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -13,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -23,6 +21,7 @@ import (
 
 	"github.com/thermogate/thermogate/internal/clock"
 	"github.com/thermogate/thermogate/internal/metrics"
+	"github.com/thermogate/thermogate/internal/syncbuf"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/sensor/mlx90614"
@@ -396,24 +395,6 @@ func TestBuildInfo(t *testing.T) {
 	}
 }
 
-// lockedBuffer is a log destination safe for the scrape's goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // TestDataDiskFree: the free space of the database's real filesystem is
 // read at each scrape with the same statfs the kiosk's disk check uses,
 // beside store.min_free, so an alert can warn before the kiosk stops.
@@ -467,7 +448,7 @@ func TestDataDiskFree(t *testing.T) {
 // the sample is back.
 func TestDataDiskFreeUnreadable(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
-	var logs lockedBuffer
+	var logs syncbuf.Buffer
 	m := metrics.New(metrics.Options{DataDir: dir, FreeSpace: storage.FreeSpace, MinFree: 16 * kiosk.MB,
 		Log: slog.New(slog.NewTextHandler(&logs, nil))})
 	for range 3 {

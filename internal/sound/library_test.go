@@ -13,29 +13,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/thermogate/thermogate/internal/syncbuf"
 	"github.com/thermogate/thermogate/kiosk"
 )
 
-// syncBuffer is a log sink tests can read while a player writes to it.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func testLog() (*slog.Logger, *syncBuffer) {
-	var b syncBuffer
+func testLog() (*slog.Logger, *syncbuf.Buffer) {
+	var b syncbuf.Buffer
 	return slog.New(slog.NewTextHandler(&b, nil)), &b
 }
 

@@ -25,6 +25,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/thermogate/thermogate/internal/demo"
+	"github.com/thermogate/thermogate/internal/syncbuf"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/sensor"
 	"github.com/thermogate/thermogate/storage"
@@ -40,7 +41,7 @@ import (
 type realDemo struct {
 	bin, display, fbdir string
 	x                   func(args ...string) string // xdotool on the display
-	stdout, stderr      *lockedBuffer
+	stdout, stderr      *syncbuf.Buffer
 	kioskWin, panelWin  string
 	cmd                 *exec.Cmd
 	exited              chan error
@@ -95,7 +96,7 @@ func startDemo(t *testing.T, screen, scale string, args ...string) *realDemo {
 	if testing.Short() {
 		t.Skip("-short")
 	}
-	d := &realDemo{bin: buildDemo(t), stdout: &lockedBuffer{}, stderr: &lockedBuffer{}, exited: make(chan error, 1)}
+	d := &realDemo{bin: buildDemo(t), stdout: &syncbuf.Buffer{}, stderr: &syncbuf.Buffer{}, exited: make(chan error, 1)}
 	d.display, d.fbdir = startXvfb(t, screen)
 	d.x = func(args ...string) string {
 		t.Helper()
@@ -304,7 +305,7 @@ func startXvfb(t *testing.T, screen string) (display, fbdir string) {
 	defer r.Close()
 	xvfb := exec.Command("Xvfb", "-displayfd", "3", "-screen", "0", screen, "-fbdir", fbdir, "-nolisten", "tcp")
 	xvfb.ExtraFiles = []*os.File{w}
-	var out lockedBuffer
+	var out syncbuf.Buffer
 	xvfb.Stderr = &out
 	if err := xvfb.Start(); err != nil {
 		t.Fatal(err)
@@ -486,25 +487,6 @@ func readXWD(name string) (image.Image, error) {
 		}
 	}
 	return img, nil
-}
-
-// lockedBuffer is a bytes.Buffer the child's output goroutines and the test
-// may use at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestRealWindowPortraitStart: the kiosk full screen on the 720×1280 panel
