@@ -141,16 +141,8 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	waitFor := screenWaiter(t, flow, nil)
 
 	dir := filepath.Dir(store.Path())
-	var filled atomic.Bool
-	var asked atomic.Value
-	free := func(d string) (uint64, error) {
-		asked.Store(d)
-		n, err := storage.FreeSpace(d)
-		if filled.Load() {
-			n = min(n, cfg.MinFree/2) // the partition filled up, as fallocate does
-		}
-		return n, err
-	}
+	disk := &storagetest.Disk{Full: cfg.MinFree / 2}
+	free := disk.FreeSpace
 	if n, err := storage.FreeSpace(dir); err != nil || n < 2*cfg.MinFree {
 		t.Skipf("the test's filesystem has %d bytes free (%v): too little to tell full from not", n, err)
 	}
@@ -166,7 +158,7 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	flow.EnterCode("AB12CD")
 	flow.AnswerSymptoms(false)
 	waitFor(Measure)
-	filled.Store(true)
+	disk.Fill(true)
 	time.Sleep(200 * time.Millisecond) // ten probe periods: none runs during a visit
 	if st := flow.State(); st.Screen != Measure {
 		t.Fatalf("the disk filled during a visit: %s %q, want Measure", st.Screen, st.OutOfService)
@@ -180,7 +172,7 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 	if st := waitFor(OutOfService); st.OutOfService != OOSDiskFull {
 		t.Fatalf("out of service for %q, want %q", st.OutOfService, OOSDiskFull)
 	}
-	if d, _ := asked.Load().(string); d != dir {
+	if d := disk.Asked(); d != dir {
 		t.Fatalf("free space asked of %q, want the database's directory %q", d, dir)
 	}
 	flow.EnterCode("EF34GH") // refused: nothing looked up, nothing stored
@@ -199,7 +191,7 @@ func TestRunStopsOnAFullDisk(t *testing.T) {
 		}
 	}
 
-	filled.Store(false) // files deleted: room again
+	disk.Fill(false) // files deleted: room again
 	waitFor(Idle)
 	flow.EnterCode("EF34GH")
 	waitFor(Symptoms)

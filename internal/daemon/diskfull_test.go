@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"github.com/thermogate/thermogate/internal/config"
 	"github.com/thermogate/thermogate/kiosk"
 	"github.com/thermogate/thermogate/storage"
+	"github.com/thermogate/thermogate/storage/storagetest"
 )
 
 // TestDiskFullTakesTheKioskOutOfService: the daemon watches the
@@ -28,16 +28,8 @@ func TestDiskFullTakesTheKioskOutOfService(t *testing.T) {
 		c.Store.MinFree = "8MB"
 	})
 	dir := filepath.Dir(c.Store.Path)
-	var filled atomic.Bool
-	var asked atomic.Value
-	free := func(d string) (uint64, error) {
-		asked.Store(d)
-		n, err := storage.FreeSpace(d)
-		if filled.Load() {
-			n = min(n, 3_000_000)
-		}
-		return n, err
-	}
+	disk := &storagetest.Disk{Full: 3_000_000}
+	free := disk.FreeSpace
 	if n, err := storage.FreeSpace(t.TempDir()); err != nil || n < 16_000_000 {
 		t.Skipf("the test's filesystem has %d bytes free (%v): too little to tell full from not", n, err)
 	}
@@ -55,9 +47,9 @@ func TestDiskFullTakesTheKioskOutOfService(t *testing.T) {
 	r.waitFor(t, kiosk.Idle, nil)
 	waitHealth(t, base, http.StatusOK, "in service\n")
 
-	filled.Store(true)
+	disk.Fill(true)
 	r.waitFor(t, kiosk.OutOfService, func(s kiosk.State) bool { return s.OutOfService == kiosk.OOSDiskFull })
-	if got, _ := asked.Load().(string); got != dir {
+	if got := disk.Asked(); got != dir {
 		t.Fatalf("free space asked of %q, want store.path's directory %q", got, dir)
 	}
 	waitHealth(t, base, http.StatusServiceUnavailable, "out of service: disk_full\n")
@@ -80,7 +72,7 @@ func TestDiskFullTakesTheKioskOutOfService(t *testing.T) {
 		t.Fatalf("stored on a full disk: %d, %v", n, err)
 	}
 
-	filled.Store(false)
+	disk.Fill(false)
 	r.waitFor(t, kiosk.Idle, nil)
 	waitHealth(t, base, http.StatusOK, "in service\n")
 }

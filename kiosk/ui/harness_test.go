@@ -197,16 +197,8 @@ func objectsOf(root fyne.CanvasObject) []placed {
 // centerOf is where the button labelled label is, in canvas units.
 func centerOf(t testing.TB, root fyne.CanvasObject, label string) fyne.Position {
 	t.Helper()
-	b := labelled(root, label)
-	if b == nil {
-		t.Fatalf("no button %q", label)
-	}
-	for _, p := range objectsOf(root) {
-		if p.obj == b {
-			return p.pos.Add(fyne.NewPos(b.Size().Width/2, b.Size().Height/2))
-		}
-	}
-	return fyne.Position{}
+	pos, size := rectOf(t, root, label)
+	return pos.Add(fyne.NewPos(size.Width/2, size.Height/2))
 }
 
 // plain is text as a reader takes it: a no-break space read as a space, a

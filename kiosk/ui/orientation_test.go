@@ -100,7 +100,7 @@ func languageNames() []string {
 }
 
 // rectOf is where the button labelled label is on screen, and its size.
-func rectOf(t *testing.T, root fyne.CanvasObject, label string) (fyne.Position, fyne.Size) {
+func rectOf(t testing.TB, root fyne.CanvasObject, label string) (fyne.Position, fyne.Size) {
 	t.Helper()
 	b := labelled(root, label)
 	if b == nil {
